@@ -57,7 +57,11 @@ export function saveSnapshot(path: string, model: Model, opts: SaveOptions = {})
     writeFileSync(tmp, bytes);
     renameSync(tmp, path);
   } catch (e) {
-    rmSync(tmp, { force: true });
+    try {
+      rmSync(tmp, { force: true });
+    } catch {
+      // the directory itself is unusable: nothing was left behind
+    }
     throw new SnapshotError(path, `cannot write: ${(e as Error).message}`, { cause: e });
   }
 }
