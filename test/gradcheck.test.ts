@@ -85,7 +85,7 @@ describe('numerical gradient check (float64, central differences)', () => {
     const { p, inputs, targets, hprev } = problem;
     // One-step windows carrying h forward: the same forward pass, but no gradient flows back through Whh across steps.
     const truncated = Object.fromEntries(PARAM_NAMES.map((n) => [n, new Float64Array(p[n].length)])) as Record<(typeof PARAM_NAMES)[number], Float64Array>;
-    let h = hprev;
+    let h: Float64Array = hprev;
     for (let t = 0; t < SEQ; t++) {
       const r = lossFun(p, [inputs[t]], [targets[t]], h);
       for (const n of PARAM_NAMES) for (let i = 0; i < truncated[n].length; i++) truncated[n][i] += r.grads[n][i];
