@@ -1,0 +1,198 @@
+import { Model, type ModelMeta } from '../rnn/model.ts';
+import { assertFinite, cloneParams, zerosLike, type Params } from '../rnn/params.ts';
+import { Rng } from '../rnn/rng.ts';
+import { sampleFrom } from '../rnn/generate.ts';
+import { referenceEngine, type BatchEngine } from './batch-loss.ts';
+import { warmStartState } from './burn-in.ts';
+import { clipElements, clipGlobalNorm } from './clip.ts';
+import type { Budget, TrainConfig } from './config.ts';
+import type { Corpus } from './data.ts';
+import { textLoss } from './evaluate.ts';
+import { initialParams } from './init.ts';
+import { makeOptimizer, type Optimizer } from './optimizers.ts';
+import { learningRate } from './schedule.ts';
+import { Streams } from './streams.ts';
+
+/** A point of a loss curve: after `step` steps and `chars` training characters, `loss` nats/char. */
+export interface CurvePoint {
+  step: number;
+  chars: number;
+  loss: number;
+}
+
+export interface History {
+  train: CurvePoint[];
+  val: CurvePoint[];
+}
+
+/** Everything a run needs to continue exactly where it stopped (what a checkpoint holds). */
+export interface TrainerState {
+  params: Params;
+  optimizer: Record<string, Float64Array>;
+  step: number;
+  charsSeen: number;
+  /** Seconds spent training so far, over all sessions of the run. */
+  seconds: number;
+  streamPos: Float64Array;
+  streamH: Float64Array;
+  smoothLoss: number;
+  history: History;
+  /** Loss summed since the last train-curve point, and the number of characters it covers. */
+  pending: { loss: number; chars: number };
+}
+
+export interface StepInfo {
+  step: number;
+  /** Mean loss per character of this step's batch. */
+  loss: number;
+  smoothLoss: number;
+  lr: number;
+  gradNorm: number;
+}
+
+/**
+ * The training loop's state machine, with no I/O: one `step()` reads the next window of every stream,
+ * runs forward + BPTT, clips, and updates the parameters. Checkpointing, progress display and
+ * stopping live in the caller (src/cli/train.ts). Every random draw comes from `cfg.seed` (init) or
+ * from the step number (samples), so a run is deterministic given its seed, and a resumed run
+ * continues bit for bit.
+ */
+export class Trainer {
+  readonly params: Params;
+  readonly optimizer: Optimizer;
+  readonly streams: Streams;
+  readonly history: History;
+  step: number;
+  charsSeen: number;
+  seconds: number;
+  smoothLoss: number;
+  private pending: { loss: number; chars: number };
+  private readonly grads: Params;
+
+  constructor(
+    readonly corpus: Corpus,
+    readonly cfg: TrainConfig,
+    public budget: Budget,
+    readonly engine: BatchEngine = referenceEngine,
+    /** Points on the train curve are the mean over this many steps. */
+    readonly curveEvery = 50,
+    state?: TrainerState,
+  ) {
+    const V = corpus.chars.length;
+    this.params = state ? state.params : initialParams(cfg, V);
+    if (this.params.H !== cfg.hidden || this.params.V !== V) {
+      throw new Error(`state has H = ${this.params.H}, V = ${this.params.V}; the configuration wants H = ${cfg.hidden}, V = ${V}`);
+    }
+    this.optimizer = makeOptimizer(cfg, this.params);
+    if (state) this.optimizer.load(state.optimizer);
+    this.streams = new Streams(corpus.train, cfg.batch, cfg.seqLength, cfg.hidden, state?.streamPos, state?.streamH);
+    this.grads = zerosLike(this.params);
+    this.step = state?.step ?? 0;
+    this.charsSeen = state?.charsSeen ?? 0;
+    this.seconds = state?.seconds ?? 0;
+    this.smoothLoss = state?.smoothLoss ?? Math.log(V); // min-char-rnn starts its smooth loss at the uniform guess
+    this.history = state?.history ?? { train: [], val: [] };
+    this.pending = state ? { ...state.pending } : { loss: 0, chars: 0 };
+  }
+
+  /** Fraction of the budget used, in [0, 1]: by steps when there is a step budget, else by time. */
+  progress(): number {
+    const fractions: number[] = [];
+    if (this.budget.steps !== undefined) fractions.push(this.budget.steps === 0 ? 1 : this.step / this.budget.steps);
+    if (this.budget.minutes !== undefined) fractions.push(this.seconds / (this.budget.minutes * 60));
+    return Math.min(1, Math.max(0, ...fractions));
+  }
+
+  done(): boolean {
+    return this.progress() >= 1;
+  }
+
+  /** The learning rate of the next step. The schedule follows steps when they bound the run, time otherwise. */
+  currentLr(): number {
+    const { warmupSteps } = this.cfg;
+    let x: number;
+    if (this.budget.steps !== undefined) x = (this.step - warmupSteps) / Math.max(1, this.budget.steps - warmupSteps);
+    else x = this.progress();
+    return learningRate(this.cfg, this.step, x);
+  }
+
+  /** One optimisation step; `elapsed` (seconds it took) is added to the run's time by the caller's clock. */
+  trainStep(): StepInfo {
+    const { cfg, streams, grads, params } = this;
+    const lr = this.currentLr();
+    streams.next();
+    const loss = this.engine.lossAndGrads(params, streams.inputs, streams.targets, streams.h, grads, cfg.batch, cfg.seqLength);
+    streams.advance();
+    const chars = cfg.batch * cfg.seqLength;
+    if (!Number.isFinite(loss)) throw new Error(`the loss became ${loss} at step ${this.step + 1}: lower the learning rate or clip harder`);
+    const gradNorm = clipGlobalNorm(grads, cfg.clipNorm);
+    if (cfg.clip > 0) clipElements(grads, cfg.clip);
+    this.optimizer.update(params, grads, lr);
+    this.step += 1;
+    this.charsSeen += chars;
+    const perChar = loss / chars;
+    // min-char-rnn's smooth_loss, per character: 0.999 per 25-character window
+    const keep = 0.999 ** (chars / 25);
+    this.smoothLoss = keep * this.smoothLoss + (1 - keep) * perChar;
+    this.pending.loss += loss;
+    this.pending.chars += chars;
+    if (this.step % this.curveEvery === 0) this.flushCurve();
+    return { step: this.step, loss: perChar, smoothLoss: this.smoothLoss, lr, gradNorm };
+  }
+
+  /** Closes the current train-curve interval (also called at the end and before a checkpoint). */
+  flushCurve(): void {
+    if (this.pending.chars === 0) return;
+    this.history.train.push({ step: this.step, chars: this.charsSeen, loss: this.pending.loss / this.pending.chars });
+    this.pending = { loss: 0, chars: 0 };
+  }
+
+  /** The warm start state for the current weights (see burn-in.ts). */
+  startState(): Float64Array {
+    return warmStartState(this.params, this.corpus.train, this.corpus.chars);
+  }
+
+  /**
+   * Validation loss: the validation text read continuously from the warm start state, float64.
+   * `maxChars` (> 0) limits it to a prefix, for cheap checks during training; 0 = the whole range.
+   * The result is recorded on the validation curve.
+   */
+  validate(maxChars = 0): { natsPerChar: number; chars: number } {
+    const val = this.corpus.val;
+    if (val.length < 2) return { natsPerChar: NaN, chars: 0 };
+    const ixs = maxChars > 0 && maxChars + 1 < val.length ? val.subarray(0, maxChars + 1) : val;
+    const r = textLoss(this.params, ixs, this.startState());
+    const last = this.history.val.at(-1);
+    if (last && last.step === this.step) this.history.val.pop();
+    this.history.val.push({ step: this.step, chars: this.charsSeen, loss: r.natsPerChar });
+    return r;
+  }
+
+  /** A short sample from the warm state, seeded by the run's seed and the step (does not touch training state). */
+  sample(length = 160, temp = 0.8): string {
+    const model = this.model({});
+    const rng = new Rng((this.cfg.seed ^ Math.imul(this.step + 1, 0x9e3779b1)) >>> 0);
+    return model.decode(sampleFrom(model, model.h0!, length, temp, rng).ixs);
+  }
+
+  /** The current weights as a Model with its warm start state (weights copied, so training can go on). */
+  model(meta: ModelMeta): Model {
+    assertFinite(this.params, 'trained parameters');
+    return new Model(cloneParams(this.params), this.corpus.chars, this.startState(), meta);
+  }
+
+  state(): TrainerState {
+    return {
+      params: this.params,
+      optimizer: this.optimizer.state(),
+      step: this.step,
+      charsSeen: this.charsSeen,
+      seconds: this.seconds,
+      streamPos: this.streams.pos,
+      streamH: this.streams.h,
+      smoothLoss: this.smoothLoss,
+      history: this.history,
+      pending: { ...this.pending },
+    };
+  }
+}
