@@ -5,6 +5,7 @@ import { register as registerComplete } from './complete.ts';
 import { register as registerSample } from './sample.ts';
 import { register as registerProbs } from './probs.ts';
 import { register as registerLoss } from './loss.ts';
+import { register as registerTrain } from './train.ts';
 
 // The `bard` command line. Every subcommand lives in its own module and adds itself with register(program).
 // Errors never escape as stack traces: one line on stderr, exit 2 for usage mistakes, 1 for failures
@@ -38,6 +39,7 @@ registerComplete(program);
 registerSample(program);
 registerProbs(program);
 registerLoss(program);
+registerTrain(program);
 
 try {
   await program.parseAsync(process.argv);
