@@ -5,6 +5,7 @@ import { register as registerComplete } from './complete.ts';
 import { register as registerSample } from './sample.ts';
 import { register as registerProbs } from './probs.ts';
 import { register as registerLoss } from './loss.ts';
+import { register as registerWhy } from './why.ts';
 import { register as registerTrain } from './train.ts';
 
 // The `bard` command line. Every subcommand lives in its own module and adds itself with register(program).
@@ -39,6 +40,7 @@ registerComplete(program);
 registerSample(program);
 registerProbs(program);
 registerLoss(program);
+registerWhy(program);
 registerTrain(program);
 
 try {
