@@ -1,0 +1,93 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { PNG_SIGNATURE } from '../../src/chart/index.ts';
+import { PARAM_NAMES } from '../../src/rnn/params.ts';
+import { loadSnapshot } from '../../src/snapshot/index.ts';
+import { syntheticText } from './helpers.ts';
+
+// These spawn the real `bard` bin: a tiny model on a generated text, a few seconds in all.
+
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const BIN = join(REPO, 'bin/bard.mjs');
+const dir = mkdtempSync(join(tmpdir(), 'bard-train-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const data = join(dir, 'text.txt');
+writeFileSync(data, syntheticText(20000, 3));
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `bard ...args`; `interruptWhen(stderr)` true sends one SIGINT. */
+function bard(args: string[], interruptWhen?: (stderr: string) => boolean): Promise<Run> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: dir, env: { ...process.env, NO_COLOR: '1' } });
+    let stdout = '';
+    let stderr = '';
+    let sent = false;
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => {
+      stderr += d;
+      if (interruptWhen && !sent && interruptWhen(stderr)) {
+        sent = true;
+        child.kill('SIGINT');
+      }
+    });
+    child.on('close', (code) => done({ code, stdout, stderr }));
+  });
+}
+
+const common = ['--data', data, '--hidden', '24', '--batch', '2', '--seq-length', '20', '--optim', 'adam', '--lr', '0.01', '--lr-schedule', 'cosine', '--seed', '11', '--val-every', '100', '--val-chars', '500', '--sample-every', '0', '--no-progress'];
+
+describe('bard train', () => {
+  it('trains, writes the snapshot and its loss-curve PNG, prints a summary; Ctrl-C + --resume gives the same model as one uninterrupted run', async () => {
+    const steps = ['--steps', '1200'];
+    const [whole, cut] = await Promise.all([
+      bard(['train', ...common, ...steps, '--out', join(dir, 'whole.npz'), '--json']),
+      // interrupted after its first validation line (step 100), then resumed from its checkpoint
+      bard(['train', ...common, ...steps, '--out', join(dir, 'cut.npz'), '--checkpoint', join(dir, 'cut.ckpt.npz')], (e) => e.includes('step 100:')),
+    ]);
+    expect(whole.code, whole.stderr).toBe(0);
+    const summary = JSON.parse(whole.stdout.trimEnd().split('\n').at(-1)!);
+    expect(summary).toMatchObject({ steps: 1200, chars_seen: 1200 * 2 * 20, seed: 11 });
+    expect(summary.val_loss).toBeLessThan(Math.log(20) - 0.5);
+    expect(whole.stderr).toMatch(/done: bard-h24 .* 1200 steps/);
+    const png = readFileSync(join(dir, 'whole.loss.png'));
+    expect(png.subarray(0, 8).equals(PNG_SIGNATURE)).toBe(true);
+
+    expect(cut.code).toBe(130);
+    expect(cut.stderr).toContain('interrupted at step');
+    expect(existsSync(join(dir, 'cut.ckpt.npz'))).toBe(true);
+    expect(existsSync(join(dir, 'cut.npz'))).toBe(false);
+    const resumed = await bard(['train', '--resume', join(dir, 'cut.ckpt.npz'), '--no-progress']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toMatch(/resuming at step \d+/);
+
+    const a = loadSnapshot(join(dir, 'whole.npz'));
+    const b = loadSnapshot(join(dir, 'cut.npz'));
+    for (const name of PARAM_NAMES) expect(Array.from(b.params[name])).toEqual(Array.from(a.params[name]));
+    expect(Array.from(b.h0!)).toEqual(Array.from(a.h0!));
+    expect(a.meta).toMatchObject({ name: 'bard-h24', data: 'text.txt', steps: 1200, split: { train: [0, 18000], val: [18000, 20000] } });
+    expect(b.meta.val_loss).toBe(a.meta.val_loss);
+  });
+
+  it('rejects bad usage with one line and exit code 2', async () => {
+    const [noData, badOptim, changed] = await Promise.all([
+      bard(['train', '--out', 'x.npz']),
+      bard(['train', '--data', data, '--out', 'x.npz', '--optim', 'sgd']),
+      bard(['train', '--resume', join(dir, 'nothing.ckpt.npz'), '--hidden', '50']),
+    ]);
+    expect(noData.code).toBe(2);
+    expect(noData.stderr.trim().split('\n')).toHaveLength(1);
+    expect(noData.stderr).toContain('--data');
+    expect(badOptim.code).toBe(2);
+    expect(changed.code).toBe(2);
+    expect(changed.stderr).toContain('--hidden');
+  });
+});
