@@ -1,0 +1,44 @@
+/**
+ * /bard-config [temp] [length] [reset] — this channel's defaults for /bard (and round lengths).
+ * Needs the Manage Channels permission; anyone else gets an ephemeral refusal.
+ */
+import { InteractionContextType, PermissionFlagsBits, SlashCommandBuilder } from 'discord.js';
+import { readChannelDefaults, writeChannelDefaults } from '../src/bard/channel-defaults.ts';
+import { DEFAULTS, LIMITS } from '../src/bard/limits.ts';
+import { parseConfigOptions } from '../src/bard/options.ts';
+import { formatTemp } from '../src/bard/temperature.ts';
+import type { SlashCommand } from '../src/bot/command.ts';
+import type { CommandContext, Services } from '../src/bot/context.ts';
+import { orBusy } from '../src/bot/enqueue.ts';
+
+export const data = new SlashCommandBuilder()
+  .setName('bard-config')
+  .setDescription("Set this channel's default temperature and length for /bard")
+  .setDefaultMemberPermissions(PermissionFlagsBits.ManageChannels)
+  .setContexts(InteractionContextType.Guild)
+  .addNumberOption((o) => o.setName('temp').setDescription('Default temperature').setMinValue(LIMITS.tempMin).setMaxValue(LIMITS.tempMax))
+  .addIntegerOption((o) => o.setName('length').setDescription('Default length in characters').setMinValue(LIMITS.lengthMin).setMaxValue(LIMITS.lengthMax))
+  .addBooleanOption((o) => o.setName('reset').setDescription('Forget the defaults (applied before temp and length)'))
+  .toJSON();
+
+export const REFUSAL = "You need the Manage Channels permission to change Bard's defaults for this channel.";
+
+export async function execute(ctx: CommandContext, svc: Services): Promise<void> {
+  if (!ctx.canManageChannels) return ctx.replyEphemeral(REFUSAL);
+  const opts = parseConfigOptions(ctx.options);
+  if (!opts.ok) return ctx.replyEphemeral(opts.error);
+  const { temp, length, reset } = opts.value;
+  const done = await orBusy(ctx, svc, async () => {
+    const current = reset ? {} : await readChannelDefaults(svc.store, ctx.channelId);
+    const next = { ...current, ...(temp !== undefined && { temp }), ...(length !== undefined && { length }) };
+    if (reset || temp !== undefined || length !== undefined) await writeChannelDefaults(svc.store, ctx.channelId, next);
+    return { next, changed: reset || temp !== undefined || length !== undefined };
+  });
+  if (!done) return;
+  const { next, changed } = done.value;
+  const t = next.temp !== undefined ? formatTemp(next.temp) : `${DEFAULTS.temp} (Bard's default)`;
+  const l = next.length !== undefined ? String(next.length) : `${DEFAULTS.length} (Bard's default)`;
+  await ctx.replyEphemeral(`${changed ? 'Saved. ' : ''}In this channel /bard uses temperature ${t} and length ${l} when they are not given.`);
+}
+
+export const command: SlashCommand = { data, execute };

@@ -1,0 +1,64 @@
+/**
+ * What Bard keeps in its store between interactions, with the zod schemas every reader applies:
+ * nothing read back from Redis is trusted. Button custom_ids only carry a key into this state.
+ */
+import { z } from 'zod';
+import { CONTEXT_MAX, LIMITS } from './limits.ts';
+
+export const Id = z.string().regex(/^[A-Za-z0-9_-]{1,32}$/);
+export const Actor = z.object({ id: Id, name: z.string().min(1).max(100) });
+export type Actor = z.infer<typeof Actor>;
+
+/** Where a worker posts: the interaction whose deferred reply it edits (token valid 15 minutes). */
+export const Target = z.object({ interactionId: Id, token: z.string().min(1).max(1000) });
+export type Target = z.infer<typeof Target>;
+
+export const Temp = z.number().min(LIMITS.tempMin).max(LIMITS.tempMax);
+export const Length = z.number().int().min(LIMITS.lengthMin).max(LIMITS.lengthMax);
+export const Seed = z.number().int().min(0).max(0xffffffff);
+export const Label = z.enum(['A', 'B', 'C', 'D']);
+export type Label = z.infer<typeof Label>;
+export const LABELS: Label[] = ['A', 'B', 'C', 'D'];
+
+/** A /bard result, referenced by its buttons: enough to run Again, Cooler, Hotter and Continue. */
+export const ResultState = z.object({
+  /** Whose prompt it is. */
+  author: Actor,
+  prompt: z.string().max(LIMITS.promptMax * 2),
+  /** Everything generated after the prompt so far (Continue appends), its tail if longer than CONTEXT_MAX. */
+  text: z.string().max(CONTEXT_MAX),
+  temp: Temp,
+  length: Length,
+});
+export type ResultState = z.infer<typeof ResultState>;
+
+export const RoundEntry = z.object({ label: Label, temp: Temp, seed: Seed, text: z.string().max(LIMITS.lengthMax) });
+export type RoundEntry = z.infer<typeof RoundEntry>;
+
+export const RoundState = z.object({
+  id: Id,
+  target: Target,
+  requester: Actor,
+  prompt: z.string().max(LIMITS.promptMax * 2),
+  model: z.string().max(100),
+  length: Length,
+  entries: z.array(RoundEntry).min(LIMITS.roundTempsMin).max(LIMITS.roundTempsMax),
+  /** Epoch ms when voting closes and the reveal job runs. */
+  endsAt: z.number().int().positive(),
+});
+export type RoundState = z.infer<typeof RoundState>;
+
+export const ChannelDefaults = z.object({ temp: Temp.optional(), length: Length.optional() });
+export type ChannelDefaults = z.infer<typeof ChannelDefaults>;
+
+/** Keys, relative to the store's prefix. */
+export const keys = {
+  result: (ref: string) => `result:${ref}`,
+  round: (id: string) => `round:${id}`,
+  roundVotes: (id: string) => `round:${id}:votes`,
+  roundOver: (id: string) => `round:${id}:over`,
+  channelDefaults: (channelId: string) => `channel:${channelId}:defaults`,
+  userCooldown: (userId: string) => `cooldown:user:${userId}`,
+  channelCooldown: (channelId: string) => `cooldown:channel:${channelId}`,
+  posted: (interactionId: string, part: number) => `posted:${interactionId}:${part}`,
+};

@@ -1,0 +1,48 @@
+/**
+ * An interaction as the command handlers see it, whatever delivered it: discord.js in `npm run bot`,
+ * the terminal in `npm run play`. Handlers validate, answer within Discord's 3 s (an ephemeral notice,
+ * or a deferral that a worker later edits) and enqueue; they never run the model.
+ */
+import type { Logger } from 'pino';
+import type { RawOptions } from '../bard/options.ts';
+import type { Actor } from '../bard/state.ts';
+import type { Config } from '../config.ts';
+import type { JobProducer } from '../queue/jobs.ts';
+import type { Store } from '../store/store.ts';
+
+export interface InteractionContext {
+  /** The interaction id: the job id and the key of the result's state derive from it. */
+  id: string;
+  /** The interaction token a worker answers through (valid 15 minutes). */
+  token: string;
+  user: Actor;
+  channelId: string;
+  guildId: string | null;
+  /** Whether the member may manage this channel (for /bard-config). */
+  canManageChannels: boolean;
+  /** Answers right away with a message only this user sees. */
+  replyEphemeral(content: string): Promise<void>;
+  /** Answers right away with a public "Bard is thinking…" that a worker edits later. */
+  defer(): Promise<void>;
+  /** After defer(): removes the placeholder and tells only this user why (the job could not be queued). */
+  abandon(content: string): Promise<void>;
+}
+
+export interface CommandContext extends InteractionContext {
+  command: string;
+  options: RawOptions;
+}
+
+export interface ButtonContext extends InteractionContext {
+  customId: string;
+}
+
+export interface Services {
+  store: Store;
+  producer: JobProducer;
+  settings: Pick<Config, 'cooldown' | 'roundMinSeconds' | 'stateTtlMs'>;
+  log: Logger;
+  now: () => number;
+  /** A fresh seed per job, chosen by the bot so a re-run job makes the same text. */
+  seed: () => number;
+}

@@ -1,0 +1,44 @@
+/** discord.js interactions → the platform-neutral contexts the command handlers take. */
+import { MessageFlags, PermissionFlagsBits, type ButtonInteraction, type ChatInputCommandInteraction } from 'discord.js';
+import type { RawOptions } from '../bard/options.ts';
+import type { ButtonContext, CommandContext, InteractionContext } from './context.ts';
+
+type Repliable = ChatInputCommandInteraction | ButtonInteraction;
+
+const NO_MENTIONS = { parse: [] as [] };
+
+function base(i: Repliable): InteractionContext {
+  const member = i.member && 'displayName' in i.member ? i.member : null;
+  const name = (member?.displayName ?? i.user.displayName ?? i.user.username).slice(0, 100) || 'someone';
+  return {
+    id: i.id,
+    token: i.token,
+    user: { id: i.user.id, name },
+    channelId: i.channelId ?? `dm-${i.user.id}`,
+    guildId: i.guildId,
+    canManageChannels: i.inGuild() && (i.memberPermissions?.has(PermissionFlagsBits.ManageChannels) ?? false),
+    async replyEphemeral(content) {
+      if (i.deferred || i.replied) await i.followUp({ content, flags: MessageFlags.Ephemeral, allowedMentions: NO_MENTIONS });
+      else await i.reply({ content, flags: MessageFlags.Ephemeral, allowedMentions: NO_MENTIONS });
+    },
+    async defer() {
+      await i.deferReply();
+    },
+    async abandon(content) {
+      await i.deleteReply().catch(() => {});
+      await i.followUp({ content, flags: MessageFlags.Ephemeral, allowedMentions: NO_MENTIONS });
+    },
+  };
+}
+
+export function commandContext(i: ChatInputCommandInteraction): CommandContext {
+  const options: RawOptions = {};
+  for (const o of i.options.data) {
+    if (typeof o.value === 'string' || typeof o.value === 'number' || typeof o.value === 'boolean') options[o.name] = o.value;
+  }
+  return { ...base(i), command: i.commandName, options };
+}
+
+export function buttonContext(i: ButtonInteraction): ButtonContext {
+  return { ...base(i), customId: i.customId };
+}

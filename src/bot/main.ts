@@ -1,0 +1,70 @@
+/**
+ * `npm run bot`: the discord.js gateway client. It validates each interaction, answers within
+ * Discord's 3 s (deferral or ephemeral notice) and enqueues a BullMQ job; it never runs the model.
+ */
+import { Client, Events, GatewayIntentBits, MessageFlags } from 'discord.js';
+import { loadConfigOrExit } from '../config.ts';
+import { createLogger } from '../log.ts';
+import { BullProducer } from '../queue/producer.ts';
+import { producerConnection } from '../queue/redis.ts';
+import { randomSeed } from '../rnn/rng.ts';
+import { RedisStore } from '../store/redis.ts';
+import type { Services } from './context.ts';
+import { buttonContext, commandContext } from './discord-context.ts';
+import { routeButton, routeCommand } from './router.ts';
+
+const config = loadConfigOrExit('bot');
+const log = createLogger('bard-bot', config.logLevel);
+
+const redis = producerConnection(config.redisUrl);
+redis.on('error', (e) => log.warn({ err: e.message }, 'redis connection error'));
+const producer = new BullProducer(redis, config.queueName, config.prefix);
+const svc: Services = {
+  store: new RedisStore(redis, config.prefix),
+  producer,
+  settings: config,
+  log,
+  now: Date.now,
+  seed: randomSeed,
+};
+
+const client = new Client({
+  intents: [GatewayIntentBits.Guilds],
+  ...(config.discordApiUrl ? { rest: { api: config.discordApiUrl } } : {}),
+});
+
+client.on(Events.InteractionCreate, async (i) => {
+  const started = Date.now();
+  try {
+    if (i.isChatInputCommand()) await routeCommand(commandContext(i), svc);
+    else if (i.isButton()) await routeButton(buttonContext(i), svc);
+    else return;
+    log.info({ interaction: i.id, kind: i.isButton() ? 'button' : 'command', ms: Date.now() - started }, 'interaction answered');
+  } catch (e) {
+    log.error({ interaction: i.id, err: (e as Error).message }, 'interaction failed');
+    if (i.isRepliable() && !i.replied && !i.deferred) {
+      await i.reply({ content: 'Sorry, that did not work. Please try again.', flags: MessageFlags.Ephemeral }).catch(() => {});
+    }
+  }
+});
+client.once(Events.ClientReady, (c) => log.info({ user: c.user.tag, queue: config.queueName, prefix: config.prefix }, 'bot ready'));
+client.on(Events.Error, (e) => log.error({ err: e.message }, 'discord client error'));
+
+let stopping = false;
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  log.info({ signal }, 'shutting down');
+  // Stop taking interactions first, then let in-flight enqueues settle, within a bound.
+  const done = Promise.allSettled([client.destroy(), producer.close()]);
+  await Promise.race([done, new Promise((r) => setTimeout(r, config.shutdownTimeoutMs).unref())]);
+  redis.disconnect();
+  process.exit(0);
+}
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGINT', () => void shutdown('SIGINT'));
+
+client.login(config.discordToken).catch((e: Error) => {
+  process.stderr.write(`bard bot: could not log in to Discord: ${e.message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,18 @@
+import { commands } from '../../commands/index.ts';
+import { parseButtonId } from '../bard/custom-ids.ts';
+import type { ButtonContext, CommandContext, Services } from './context.ts';
+
+/** Sends a slash command to its handler. */
+export async function routeCommand(ctx: CommandContext, svc: Services): Promise<void> {
+  const cmd = commands.find((c) => c.data.name === ctx.command);
+  if (!cmd) return ctx.replyEphemeral(`Bard does not know /${ctx.command} (yet).`);
+  await cmd.execute(ctx, svc);
+}
+
+/** Sends a button press to the command whose message carries it. */
+export async function routeButton(ctx: ButtonContext, svc: Services): Promise<void> {
+  const id = parseButtonId(ctx.customId);
+  const cmd = id && commands.find((c) => c.button?.kind === id.kind);
+  if (!id || !cmd?.button) return ctx.replyEphemeral('This button does not work any more.');
+  await cmd.button.press(ctx, id, svc);
+}

@@ -1,0 +1,170 @@
+/**
+ * The one place where Bard reads its configuration: the environment (and a `.env` file, through
+ * dotenv), checked with zod at start-up. Every missing or wrong variable gets one line that says
+ * what is wrong and what is expected, and the process stops before it touches Discord or Redis.
+ */
+import { config as loadDotenv } from 'dotenv';
+import { z } from 'zod';
+import { DEFAULT_SNAPSHOT } from './snapshot/index.ts';
+
+/** Which process is starting: each needs a different subset of the variables. */
+export type Role = 'bot' | 'worker' | 'deploy' | 'play';
+
+export interface Config {
+  discordToken: string;
+  appId: string;
+  guildId: string | null;
+  /** REST base, e.g. http://127.0.0.1:3000/api for the local fake; null means discord.com. */
+  discordApiUrl: string | null;
+  redisUrl: string;
+  snapshot: string;
+  workerConcurrency: number;
+  /** Prefix of every Redis key Bard writes (BullMQ's included); tests use a fresh one per run. */
+  prefix: string;
+  queueName: string;
+  cooldown: CooldownSettings;
+  /** Shortest round the bot accepts; 15 s in production, lower only in tests. */
+  roundMinSeconds: number;
+  /** How long button and round state stays in Redis. */
+  stateTtlMs: number;
+  shutdownTimeoutMs: number;
+  logLevel: string;
+}
+
+export interface CooldownSettings {
+  /** Jobs one user may start per window; 0 turns the user cooldown off. */
+  userJobs: number;
+  userWindowMs: number;
+  /** Jobs one channel may start per window; 0 turns the channel cooldown off. */
+  channelJobs: number;
+  channelWindowMs: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`configuration problem${problems.length > 1 ? 's' : ''}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const snowflake = z.string().regex(/^\d{15,21}$/, 'must be a Discord id (a number of 15–21 digits)');
+const int = (min: number, max: number) =>
+  z.coerce.number({ error: `must be a whole number between ${min} and ${max}` }).int(`must be a whole number between ${min} and ${max}`).min(min, `must be at least ${min}`).max(max, `must be at most ${max}`);
+
+interface Variable<T> {
+  schema: z.ZodType<T>;
+  /** Used when the variable is unset or empty; undefined means "required". */
+  fallback?: T;
+  /** Shown when the variable is missing, so the message says where to find it. */
+  hint: string;
+  /** Roles that need this variable; others may leave it unset. */
+  requiredFor?: Role[];
+}
+
+const VARIABLES = {
+  DISCORD_TOKEN: {
+    schema: z.string().min(20, 'does not look like a bot token (too short)'),
+    hint: 'the bot token (Developer Portal → your application → Bot → Reset Token)',
+    requiredFor: ['bot', 'worker', 'deploy'],
+  } as Variable<string>,
+  DISCORD_APP_ID: {
+    schema: snowflake,
+    hint: 'the application id (Developer Portal → General Information → Application ID)',
+    requiredFor: ['bot', 'worker', 'deploy'],
+  } as Variable<string>,
+  DISCORD_GUILD_ID: { schema: snowflake, fallback: null, hint: 'a server id, to register the commands in that server only' } as Variable<string | null>,
+  DISCORD_API_URL: {
+    schema: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as http://127.0.0.1:3000/api' }),
+    fallback: null,
+    hint: 'a Discord REST base URL (only to point Bard at a local fake)',
+  } as Variable<string | null>,
+  REDIS_URL: {
+    schema: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }),
+    fallback: 'redis://127.0.0.1:6379',
+    hint: 'where Redis listens',
+  } as Variable<string>,
+  SNAPSHOT: { schema: z.string().min(1), fallback: DEFAULT_SNAPSHOT, hint: 'path of the model snapshot (.npz)' } as Variable<string>,
+  WORKER_CONCURRENCY: { schema: int(1, 64), fallback: 1, hint: 'jobs one worker runs at once' } as Variable<number>,
+  BARD_PREFIX: {
+    schema: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/, 'must be 1–40 letters, digits, "-" or "_"'),
+    fallback: 'bard',
+    hint: 'prefix of every Redis key',
+  } as Variable<string>,
+  BARD_QUEUE: {
+    schema: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/, 'must be 1–40 letters, digits, "-" or "_"'),
+    fallback: 'jobs',
+    hint: 'name of the BullMQ queue',
+  } as Variable<string>,
+  COOLDOWN_USER_JOBS: { schema: int(0, 1000), fallback: 5, hint: 'jobs per user per window (0 = no limit)' } as Variable<number>,
+  COOLDOWN_USER_SECONDS: { schema: int(1, 86_400), fallback: 30, hint: 'length of the user window' } as Variable<number>,
+  COOLDOWN_CHANNEL_JOBS: { schema: int(0, 10_000), fallback: 20, hint: 'jobs per channel per window (0 = no limit)' } as Variable<number>,
+  COOLDOWN_CHANNEL_SECONDS: { schema: int(1, 86_400), fallback: 30, hint: 'length of the channel window' } as Variable<number>,
+  ROUND_MIN_SECONDS: { schema: int(1, 15), fallback: 15, hint: 'shortest /bard-round (lower only for tests)' } as Variable<number>,
+  STATE_TTL_HOURS: { schema: int(1, 24 * 30), fallback: 24, hint: 'how long buttons keep working' } as Variable<number>,
+  SHUTDOWN_TIMEOUT_SECONDS: { schema: int(1, 600), fallback: 10, hint: 'how long a worker waits for active jobs on SIGTERM' } as Variable<number>,
+  LOG_LEVEL: {
+    schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { error: 'must be one of fatal, error, warn, info, debug, trace, silent' }),
+    fallback: 'info',
+    hint: 'pino log level',
+  } as Variable<string>,
+} as const;
+
+type Values = { [K in keyof typeof VARIABLES]: (typeof VARIABLES)[K] extends Variable<infer T> ? T : never };
+
+/** A placeholder that lets `play` run without Discord: it never leaves the process. */
+const NO_DISCORD = { token: 'play-has-no-discord-token', appId: '000000000000000000' };
+
+/**
+ * Reads and checks the configuration for one role. Loads `.env` from the working directory first
+ * (variables already set in the environment win). Throws ConfigError listing every problem.
+ */
+export function loadConfig(role: Role, env: NodeJS.ProcessEnv = process.env, opts: { dotenv?: boolean } = {}): Config {
+  if (opts.dotenv ?? env === process.env) loadDotenv({ quiet: true });
+  const problems: string[] = [];
+  const values: Partial<Record<string, unknown>> = {};
+  for (const [name, v] of Object.entries(VARIABLES) as [keyof typeof VARIABLES, Variable<unknown>][]) {
+    const raw = env[name]?.trim();
+    if (raw === undefined || raw === '') {
+      if (v.requiredFor?.includes(role)) problems.push(`${name} is missing: ${v.hint}`);
+      else values[name] = v.fallback;
+      continue;
+    }
+    const parsed = v.schema.safeParse(raw);
+    if (parsed.success) values[name] = parsed.data;
+    else problems.push(`${name} ${parsed.error.issues[0]?.message ?? 'is not valid'}, got ${JSON.stringify(name === 'DISCORD_TOKEN' ? '<hidden>' : raw)}`);
+  }
+  if (problems.length) throw new ConfigError(problems);
+  const x = values as Values;
+  return {
+    discordToken: x.DISCORD_TOKEN ?? NO_DISCORD.token,
+    appId: x.DISCORD_APP_ID ?? NO_DISCORD.appId,
+    guildId: x.DISCORD_GUILD_ID,
+    discordApiUrl: x.DISCORD_API_URL,
+    redisUrl: x.REDIS_URL,
+    snapshot: x.SNAPSHOT,
+    workerConcurrency: x.WORKER_CONCURRENCY,
+    prefix: x.BARD_PREFIX,
+    queueName: x.BARD_QUEUE,
+    cooldown: {
+      userJobs: x.COOLDOWN_USER_JOBS,
+      userWindowMs: x.COOLDOWN_USER_SECONDS * 1000,
+      channelJobs: x.COOLDOWN_CHANNEL_JOBS,
+      channelWindowMs: x.COOLDOWN_CHANNEL_SECONDS * 1000,
+    },
+    roundMinSeconds: x.ROUND_MIN_SECONDS,
+    stateTtlMs: x.STATE_TTL_HOURS * 3_600_000,
+    shutdownTimeoutMs: x.SHUTDOWN_TIMEOUT_SECONDS * 1000,
+    logLevel: x.LOG_LEVEL,
+  };
+}
+
+/** Entry points call this: prints the problems and exits 2 (bad usage) instead of a stack trace. */
+export function loadConfigOrExit(role: Role): Config {
+  try {
+    return loadConfig(role);
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    process.stderr.write(`bard ${role}: ${e.message}\nSee .env.example for every variable.\n`);
+    process.exit(2);
+  }
+}

@@ -1,0 +1,36 @@
+/**
+ * The one door to the model. Everything a job generates goes through a Generate function, so the
+ * model can later move off the event loop (a worker thread, a batching server) without touching the
+ * job code. This first implementation runs in-process.
+ */
+import { complete } from '../rnn/generate.ts';
+import type { Model } from '../rnn/model.ts';
+
+export interface GenerateRequest {
+  /** Text to prime on: the prompt, and for Continue the text generated so far. */
+  context: string;
+  temp: number;
+  length: number;
+  seed: number;
+}
+
+export interface Generated {
+  continuation: string;
+  /** Characters of the context the model does not know (skipped). */
+  dropped: number;
+}
+
+export type Generate = (req: GenerateRequest) => Promise<Generated>;
+
+export function inProcessGenerator(model: Model): Generate {
+  return async (req) => {
+    const c = complete(model, { prompt: req.context, temp: req.temp, length: req.length, seed: req.seed, init: 'warm' });
+    return { continuation: c.continuation, dropped: c.dropped.length };
+  };
+}
+
+/** The model's name for footers: the snapshot's own, else its file name. */
+export function modelName(model: Model, snapshotPath: string): string {
+  const name = typeof model.meta.name === 'string' && model.meta.name.trim() ? model.meta.name.trim() : (snapshotPath.split(/[\\/]/).pop() ?? 'model').replace(/\.npz$/, '');
+  return name.slice(0, 60);
+}

@@ -1,0 +1,98 @@
+/**
+ * `npm run worker`: a BullMQ worker. Loads the snapshot once, then for each job validates the payload,
+ * runs the model and posts the result to Discord over REST. Run as many as you like, on as many
+ * machines, against one Redis. SIGTERM: stop taking jobs, let active ones finish within a bound, exit.
+ */
+import { REST } from '@discordjs/rest';
+import { UnrecoverableError, Worker, type Job as BullJob } from 'bullmq';
+import { loadConfigOrExit } from '../config.ts';
+import { createLogger } from '../log.ts';
+import { InvalidJobError, parseJob } from '../queue/jobs.ts';
+import { BullProducer } from '../queue/producer.ts';
+import { workerConnection } from '../queue/redis.ts';
+import type { Model } from '../rnn/model.ts';
+import { loadSnapshot, SnapshotError } from '../snapshot/index.ts';
+import { RedisStore } from '../store/redis.ts';
+import { DiscordPoster } from './discord-poster.ts';
+import { colonExplainer } from './explain.ts';
+import { inProcessGenerator, modelName } from './generate.ts';
+import { runJob, targetOf, type JobDeps } from './jobs.ts';
+
+const config = loadConfigOrExit('worker');
+const log = createLogger('bard-worker', config.logLevel);
+
+let model: Model;
+try {
+  model = loadSnapshot(config.snapshot);
+} catch (e) {
+  process.stderr.write(`bard worker: ${e instanceof SnapshotError ? e.message : `cannot load ${config.snapshot}: ${(e as Error).message}`}\n`);
+  process.exit(1);
+}
+
+const redis = workerConnection(config.redisUrl);
+redis.on('error', (e) => log.warn({ err: e.message }, 'redis connection error'));
+const store = new RedisStore(redis, config.prefix);
+const producer = new BullProducer(redis, config.queueName, config.prefix);
+const rest = new REST({ version: '10', ...(config.discordApiUrl ? { api: config.discordApiUrl } : {}) }).setToken(config.discordToken);
+const poster = new DiscordPoster(rest, config.appId, store, config.stateTtlMs);
+const name = modelName(model, config.snapshot);
+
+const deps: JobDeps = {
+  generate: inProcessGenerator(model),
+  explainColon: colonExplainer(model),
+  store,
+  poster,
+  producer,
+  model: name,
+  stateTtlMs: config.stateTtlMs,
+  now: Date.now,
+  log,
+};
+
+async function process_(bull: BullJob): Promise<void> {
+  let job;
+  try {
+    job = parseJob(bull.name, bull.data);
+  } catch (e) {
+    if (e instanceof InvalidJobError) {
+      log.error({ jobId: bull.id, err: e.message }, 'rejected a job that failed validation');
+      throw new UnrecoverableError(e.message);
+    }
+    throw e;
+  }
+  const started = Date.now();
+  try {
+    await runJob(job, deps);
+    log.info({ jobId: bull.id, job: job.name, ms: Date.now() - started }, 'job done');
+  } catch (e) {
+    const last = bull.attemptsMade + 1 >= (bull.opts.attempts ?? 1);
+    log.error({ jobId: bull.id, job: job.name, attempt: bull.attemptsMade + 1, err: (e as Error).message }, 'job failed');
+    const target = targetOf(job);
+    if (last && target) {
+      await poster.show(target, { kind: 'notice', text: 'Sorry, Bard lost the thread on this one. Please try again.' }).catch(() => {});
+    }
+    throw e;
+  }
+}
+
+const worker = new Worker(config.queueName, process_, { connection: redis, prefix: config.prefix, concurrency: config.workerConcurrency });
+worker.on('error', (e) => log.warn({ err: e.message }, 'worker error'));
+worker.on('ready', () => log.info({ queue: config.queueName, prefix: config.prefix, model: name, concurrency: config.workerConcurrency }, 'worker ready'));
+
+let stopping = false;
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  log.info({ signal }, 'shutting down: finishing active jobs');
+  // worker.close() waits for active jobs with no timeout of its own: bound it.
+  const closed = await Promise.race([
+    worker.close().then(() => true),
+    new Promise<boolean>((r) => setTimeout(() => r(false), config.shutdownTimeoutMs).unref()),
+  ]);
+  if (!closed) log.warn({ timeoutMs: config.shutdownTimeoutMs }, 'active jobs did not finish in time; they stay in Redis for another worker');
+  await producer.close().catch(() => {});
+  redis.disconnect();
+  process.exit(closed ? 0 : 1);
+}
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGINT', () => void shutdown('SIGINT'));
