@@ -14,9 +14,9 @@ export class UsageError extends Error {
 /** The exit code for an error: usage mistakes are 2, everything else (unreadable snapshot, I/O, bugs) is 1. */
 export function exitCodeFor(err: unknown): number {
   if (err instanceof CommanderError) {
-    // Help and version requested explicitly exit 0; `bard` alone prints help and is a usage error.
-    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return EXIT_OK;
-    return EXIT_USAGE;
+    // Help and version asked for exit 0 (commander says so with exitCode 0); `bard` alone prints the help
+    // as an error (exitCode 1), which is a usage mistake like every other parse error.
+    return err.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
   }
   if (err instanceof UsageError || err instanceof TemperatureError) return EXIT_USAGE;
   return EXIT_FAILURE;

@@ -1,9 +1,13 @@
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Model } from '../rnn/model.ts';
-import { DEFAULT_SNAPSHOT, loadSnapshot } from '../snapshot/index.ts';
+import { DEFAULT_SNAPSHOT, loadSnapshot, SnapshotError } from '../snapshot/index.ts';
 
 /** Loads the snapshot named by --snapshot (relative to the cwd), or the project's default one. */
 export function loadModel(snapshot: string | undefined): Model {
+  if (snapshot === undefined && !existsSync(DEFAULT_SNAPSHOT)) {
+    throw new SnapshotError(DEFAULT_SNAPSHOT, "the default snapshot is missing: pass --snapshot PATH, or make one with 'bard train'");
+  }
   return loadSnapshot(snapshot === undefined ? DEFAULT_SNAPSHOT : resolve(snapshot));
 }
 

@@ -82,7 +82,9 @@ describe('exit codes and error lines', () => {
     expect(exitCodeFor(new UsageError('x'))).toBe(2);
     expect(exitCodeFor(new TemperatureError('x'))).toBe(2);
     expect(exitCodeFor(new CommanderError(0, 'commander.helpDisplayed', '(outputHelp)'))).toBe(0);
-    expect(exitCodeFor(new CommanderError(1, 'commander.help', '(outputHelp)'))).toBe(2);
+    expect(exitCodeFor(new CommanderError(0, 'commander.help', '(outputHelp)'))).toBe(0); // bard help complete
+    expect(exitCodeFor(new CommanderError(1, 'commander.help', '(outputHelp)'))).toBe(2); // bard alone
+    expect(exitCodeFor(new CommanderError(0, 'commander.version', '0.1.0'))).toBe(0);
     expect(exitCodeFor(new SnapshotError('a.npz', 'missing key Wxh'))).toBe(1);
     expect(exitCodeFor(new Error('disk on fire'))).toBe(1);
   });
