@@ -18,7 +18,7 @@ export function explanationChartSvg(e: Explanation): string {
   const out: string[] = [];
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${HGT}" viewBox="0 0 ${W} ${HGT}" font-family="DejaVu Sans, sans-serif" font-size="12">`);
   out.push(`<rect width="${W}" height="${HGT}" fill="white"/>`);
-  const nexts = e.next.length <= 3 ? e.next.map(nameChar).join(' / ') : `${e.next.length} characters`;
+  const nexts = e.next.length <= 3 ? e.next.map(nameChar).join(' / ') : `one of ${e.next.length} characters`;
   out.push(text(W / 2, 24, `Why ${nameChar(e.after)} is followed by ${nexts}`, 'middle', 'font-size="17" font-weight="bold"'));
   out.push(text(W / 2, 44, `${e.model.name ?? 'model'} (H = ${e.model.H}), ${e.context_name}: …${tail(e.context)}`, 'middle', 'fill="#555"'));
   bars(out, e, { x: 20, y: 60, w: 540, h: 380 });
@@ -41,7 +41,7 @@ interface Box {
 
 function bars(out: string[], e: Explanation, box: Box): void {
   const units = e.top_units.slice(0, 12);
-  const m = { left: 56, right: 10, top: 34, bottom: 46 };
+  const m = { left: 56, right: 10, top: 48, bottom: 46 };
   const pw = box.w - m.left - m.right;
   const ph = box.h - m.top - m.bottom;
   const vals = units.flatMap((u) => [u.contribution, u.input_driven]);
@@ -64,14 +64,14 @@ function bars(out: string[], e: Explanation, box: Box): void {
   });
   out.push(text(left + pw / 2, box.y + m.top + ph + 36, 'hidden unit (ranked by the part the input causes)', 'middle'));
   out.push(`<rect x="${left}" y="${box.y + m.top}" width="${pw}" height="${ph}" fill="none" stroke="#333"/>`);
-  legend(out, left + pw - 190, box.y + m.top + 14, [
+  legend(out, left, box.y + 34, [
     [BLUE, 'contribution h_j · w_j'],
-    [ORANGE, `part due to ${nameChar(e.after)}`],
+    [ORANGE, `part due to reading ${nameChar(e.after)}`],
   ]);
 }
 
 function curve(out: string[], e: Explanation, box: Box): void {
-  const m = { left: 50, right: 10, top: 34, bottom: 46 };
+  const m = { left: 50, right: 10, top: 48, bottom: 46 };
   const pw = box.w - m.left - m.right;
   const ph = box.h - m.top - m.bottom;
   const left = box.x + m.left;
@@ -104,15 +104,17 @@ function curve(out: string[], e: Explanation, box: Box): void {
     out.push(`<rect x="${n(sx(control.units.length) - 5)}" y="${n(sy(p) - 5)}" width="10" height="10" fill="none" stroke="${GREY}" stroke-width="2"/>`);
     entries.push([GREY, `${control.units.length} random units, 0`]);
   }
-  legend(out, left + pw - 170, box.y + m.top + ph / 2 - 20, entries);
+  legend(out, left, box.y + 34, entries);
 }
 
+/** A one-line legend: coloured swatch, label, next entry. */
 function legend(out: string[], x: number, y: number, entries: [string, string][]): void {
-  out.push(`<rect x="${x - 6}" y="${y - 12}" width="180" height="${entries.length * 18 + 6}" fill="white" fill-opacity="0.85" stroke="#ccc"/>`);
-  entries.forEach(([color, label], i) => {
-    out.push(`<rect x="${x}" y="${y - 8 + i * 18}" width="14" height="10" fill="${color}"/>`);
-    out.push(text(x + 20, y + 1 + i * 18, label, 'start'));
-  });
+  let at = x;
+  for (const [color, label] of entries) {
+    out.push(`<rect x="${n(at)}" y="${n(y - 9)}" width="14" height="10" fill="${color}"/>`);
+    out.push(text(at + 19, y, label, 'start', 'font-size="11"'));
+    at += 19 + label.length * 6.3 + 16;
+  }
 }
 
 function bar(x: number, w: number, yZero: number, yVal: number, color: string, kind: string): string {

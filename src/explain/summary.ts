@@ -3,6 +3,8 @@ import type { AblationResult, Explanation, UnitReport } from './explain.ts';
 
 /** Below this change of P(next set), an ablation is reported as changing nothing. */
 export const NEGLIGIBLE = 0.01;
+/** …and of the logit difference (in nats). */
+export const NEGLIGIBLE_LOGIT = 0.5;
 
 export interface SummaryOptions {
   /** How many top units to describe weight by weight (the others are listed). Default 5. */
@@ -85,18 +87,29 @@ function ablationLines(e: Explanation): string[] {
   if (controls.length > 0) {
     out.push(`Control: ${controls[0].units.length} random other units → ${controls.map((r) => `${p(r.p_next)} (${r.mode})`).join(', ')}.`);
   }
-  const biggest = [...zero, ...mean].reduce((m, r) => Math.max(m, Math.abs(r.p_next - base.p_next)), 0);
-  if (biggest < NEGLIGIBLE) {
+  const lastZero = zero[zero.length - 1];
+  if (lastZero) {
+    out.push(`The logit difference goes ${f(e.attribution.logit_diff, 2)} → ${f(lastZero.logit_diff, 2)} with the top ${lastZero.units.length} at 0.`);
+  }
+  const all = [...zero, ...mean];
+  const biggest = all.reduce((m, r) => Math.max(m, Math.abs(r.p_next - base.p_next)), 0);
+  const biggestLogit = all.reduce((m, r) => Math.max(m, Math.abs(r.logit_diff - e.attribution.logit_diff)), 0);
+  if (biggest < NEGLIGIBLE && biggestLogit < NEGLIGIBLE_LOGIT) {
     out.push(
-      `Ablating these units changes almost nothing (P moves by less than ${NEGLIGIBLE}): they are not what causes the behaviour here; ` +
-        `it is spread over many units or comes from the context and the output bias.`,
+      `Ablating these units changes almost nothing (P moves by less than ${NEGLIGIBLE}, the logit difference by less than ${NEGLIGIBLE_LOGIT}): ` +
+        `they are not what causes the behaviour here; it is spread over many units or comes from the context and the output bias.`,
     );
+  } else if (biggest < NEGLIGIBLE) {
+    out.push(`P hardly moves because it is saturated, but the logit difference does: these units carry part of the margin, and the rest is enough.`);
   } else {
     const singles = e.ablation.filter((r) => r.kind === 'single' && r.mode === 'zero');
-    const worst = singles.reduce<AblationResult | null>((m, r) => (m === null || r.p_next < m.p_next ? r : m), null);
+    const worst = singles.reduce<AblationResult | null>((m, r) => (m === null || r.logit_diff < m.logit_diff ? r : m), null);
     if (worst) {
-      const alone = Math.abs(worst.p_next - base.p_next) < NEGLIGIBLE ? 'no single unit matters much on its own: the units back each other up' : 'one unit alone already matters';
-      out.push(`One at a time, the largest effect is unit ${worst.units[0]} (→ ${p(worst.p_next)}): ${alone}.`);
+      const pDrop = Math.max(...singles.map((r) => base.p_next - r.p_next));
+      const alone = pDrop < NEGLIGIBLE ? 'no single unit decides it: the units back each other up' : 'a single unit already changes the prediction';
+      out.push(
+        `One at a time, unit ${worst.units[0]} matters most (logit difference → ${f(worst.logit_diff, 2)}, P → ${p(worst.p_next)}); ${alone}.`,
+      );
     }
   }
   return out;
