@@ -16,7 +16,7 @@ export function register(program: Command): void {
   program
     .command('sample')
     .description('sample text from the model with no prompt, optionally after one start character')
-    .option('--start <char>', 'one vocabulary character fed to the model first, as min-char-rnn\'s sample(h, seed_ix, n) (default: none, sample from the start state)')
+    .option('--start <char>', 'one vocabulary character fed to the model first, as min-char-rnn\'s sample(h, seed_ix, n); \\n means a newline (default: none, sample from the start state)')
     .addOption(tempOption())
     .addOption(lengthOption(300))
     .addOption(seedOption())
@@ -34,7 +34,8 @@ Examples:
     .action((opts: SampleOpts) => {
       const model = loadModel(opts.snapshot);
       let h = startState(model, opts.init);
-      const start = opts.start ?? '';
+      // A newline is awkward to type in a shell, so the two characters \n stand for one.
+      const start = opts.start === '\\n' ? '\n' : (opts.start ?? '');
       if (start !== '') {
         const ix = model.charToIx.get(start);
         if (ix === undefined) {
