@@ -1,5 +1,7 @@
+import { sampleStream } from '../kernels/fast-sampling.ts';
 import { logits, prime, stepHidden } from './forward.ts';
 import type { Model } from './model.ts';
+import type { Params } from './params.ts';
 import { Rng } from './rng.ts';
 import { checkTemperature, softmax } from './softmax.ts';
 import { startState, type InitMode } from './start.ts';
@@ -40,14 +42,36 @@ export function complete(model: Model, opts: CompleteOptions): Completion {
   }
   const enc = model.encode(opts.prompt);
   const h0 = opts.h ? opts.h.slice() : startState(model, opts.init ?? 'warm');
+  const rng = new Rng(opts.seed);
+  // Fast path: prime and sample with the float32 WASM kernels (the same arithmetic as a batched worker).
+  const fast = sampleStream(model.params, h0, enc.ixs, length, temp, rng);
+  if (fast) {
+    const base = { prompt: enc.text, continuation: model.decode(fast), temp, seed: opts.seed, dropped: enc.dropped };
+    return withExactState(base, model.params, h0, [...enc.ixs, ...fast]);
+  }
   const h = prime(model.params, enc.ixs, h0);
-  const out = sampleFrom(model, h, length, temp, new Rng(opts.seed));
+  const out = sampleFrom(model, h, length, temp, rng);
   return { prompt: enc.text, continuation: model.decode(out.ixs), temp, seed: opts.seed, dropped: enc.dropped, h: out.h };
+}
+
+/**
+ * Gives `obj` an `h` that is the exact (float64) state after reading `ixs` from `h0`, computed when first
+ * read. Generation runs in float32 for speed, but the state handed back for "continue" is the reference
+ * one, the same whether or not the kernels are built. (Read it before changing the parameters in place.)
+ */
+function withExactState<T extends object>(obj: T, p: Params, h0: Float64Array, ixs: number[]): T & { h: Float64Array } {
+  let h: Float64Array | null = null;
+  return Object.defineProperty(obj, 'h', {
+    enumerable: true,
+    get: () => (h ??= prime(p, ixs, h0)),
+  }) as T & { h: Float64Array };
 }
 
 /** Samples n characters starting from hidden state h (not modified). */
 export function sampleFrom(model: Model, h: Float64Array, n: number, temp: number, rng: Rng): { ixs: number[]; h: Float64Array } {
   const p = model.params;
+  const fast = sampleStream(p, h, [], n, temp, rng);
+  if (fast) return withExactState({ ixs: fast }, p, h.slice(), fast);
   let cur = h.slice();
   let next = new Float64Array(p.H);
   const y = new Float64Array(p.V);

@@ -1,0 +1,372 @@
+// Float32 WebAssembly SIMD kernels for the vanilla RNN (AssemblyScript; built to build/kernels.wasm by
+// `npm run build:kernels`, which `npm ci` runs through the `prepare` script).
+//
+// Memory belongs to the host: every argument that ends in a pointer name is a byte offset into this
+// module's memory, where the host (src/kernels/wasm.ts) lays out row-major float32 matrices. Rows that
+// are read or written four floats at a time (W and C of gemm, hidden states, logits) start 16-byte
+// aligned and have a length that is a multiple of 4, padded with zeros: Hp = H rounded up to 4,
+// Vp = V rounded up to 4. Padding stays zero through every kernel (tanh(0) = 0, zero bias pads).
+
+// ---------------------------------------------------------------------------------------------
+// tanh: Eigen's 13/6-degree rational approximation (a couple of ulp on [-9, 9]; ±1 beyond).
+
+const ALPHA_1: f32 = 4.89352455891786e-3;
+const ALPHA_3: f32 = 6.37261928875436e-4;
+const ALPHA_5: f32 = 1.48572235717979e-5;
+const ALPHA_7: f32 = 5.12229709037114e-8;
+const ALPHA_9: f32 = -8.60467152213735e-11;
+const ALPHA_11: f32 = 2.00018790482477e-13;
+const ALPHA_13: f32 = -2.76076847742355e-16;
+const BETA_0: f32 = 4.89352518554385e-3;
+const BETA_2: f32 = 2.268434632439e-3;
+const BETA_4: f32 = 1.18534705686654e-4;
+const BETA_6: f32 = 1.19825839466702e-6;
+
+// @ts-ignore: decorator
+@inline
+function tanh4(a: v128): v128 {
+  const x = f32x4.pmax(f32x4.pmin(a, f32x4.splat(9.0)), f32x4.splat(-9.0));
+  const x2 = f32x4.mul(x, x);
+  let p = f32x4.add(f32x4.mul(x2, f32x4.splat(ALPHA_13)), f32x4.splat(ALPHA_11));
+  p = f32x4.add(f32x4.mul(x2, p), f32x4.splat(ALPHA_9));
+  p = f32x4.add(f32x4.mul(x2, p), f32x4.splat(ALPHA_7));
+  p = f32x4.add(f32x4.mul(x2, p), f32x4.splat(ALPHA_5));
+  p = f32x4.add(f32x4.mul(x2, p), f32x4.splat(ALPHA_3));
+  p = f32x4.add(f32x4.mul(x2, p), f32x4.splat(ALPHA_1));
+  p = f32x4.mul(x, p);
+  let q = f32x4.add(f32x4.mul(x2, f32x4.splat(BETA_6)), f32x4.splat(BETA_4));
+  q = f32x4.add(f32x4.mul(x2, q), f32x4.splat(BETA_2));
+  q = f32x4.add(f32x4.mul(x2, q), f32x4.splat(BETA_0));
+  // The rational function overshoots 1 by an ulp near the clamp: keep |tanh| <= 1.
+  return f32x4.pmax(f32x4.pmin(f32x4.div(p, q), f32x4.splat(1.0)), f32x4.splat(-1.0));
+}
+
+/** dst[i] = tanh(src[i]) for i < n (n a multiple of 4). For tests of the approximation. */
+export function tanhArray(src: usize, dst: usize, n: i32): void {
+  for (let i = 0; i < n; i += 4) v128.store(dst + (<usize>i << 2), tanh4(v128.load(src + (<usize>i << 2))));
+}
+
+/** Start of the memory the host may use (nothing here allocates). */
+export function heapBase(): usize {
+  return __heap_base;
+}
+
+// ---------------------------------------------------------------------------------------------
+// gemm: C[b][j] = Σ_k X[b][k] · W[k][j]   for b < nb, j < M.
+//
+// X element (b, k) is at x + 4·(b·xrs + k·xcs) (strides let X be a transposed view); W row k at
+// w + 4·k·ldw; C row b at c + 4·b·ldc. M, ldw and ldc are multiples of 4.
+//
+// Every C element is one chain of float32 operations, acc = 0; acc = acc + X[b][k]·W[k][j] for
+// k = 0, 1, …, K−1, whatever nb and whichever tile computes it. So a row's result does not depend
+// on the other rows of the call: a stream stepped in a batch gets the bits it gets alone.
+
+// @ts-ignore: decorator
+@inline
+function tile4x8(c: usize, x: usize, w: usize, K: i32, xrs4: usize, xcs4: usize, ldw4: usize, ldc4: usize): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  const x2 = xrs4 << 1;
+  const x3 = x2 + xrs4;
+  let px = x;
+  let pw = w;
+  for (let k = 0; k < K; k++) {
+    const w0 = v128.load(pw);
+    const w1 = v128.load(pw, 16);
+    let s = v128.load32_splat(px);
+    c00 = f32x4.add(c00, f32x4.mul(s, w0));
+    c01 = f32x4.add(c01, f32x4.mul(s, w1));
+    s = v128.load32_splat(px + xrs4);
+    c10 = f32x4.add(c10, f32x4.mul(s, w0));
+    c11 = f32x4.add(c11, f32x4.mul(s, w1));
+    s = v128.load32_splat(px + x2);
+    c20 = f32x4.add(c20, f32x4.mul(s, w0));
+    c21 = f32x4.add(c21, f32x4.mul(s, w1));
+    s = v128.load32_splat(px + x3);
+    c30 = f32x4.add(c30, f32x4.mul(s, w0));
+    c31 = f32x4.add(c31, f32x4.mul(s, w1));
+    px += xcs4;
+    pw += ldw4;
+  }
+  v128.store(c, c00);
+  v128.store(c, c01, 16);
+  v128.store(c + ldc4, c10);
+  v128.store(c + ldc4, c11, 16);
+  v128.store(c + (ldc4 << 1), c20);
+  v128.store(c + (ldc4 << 1), c21, 16);
+  v128.store(c + ldc4 * 3, c30);
+  v128.store(c + ldc4 * 3, c31, 16);
+}
+
+// @ts-ignore: decorator
+@inline
+function tile4x4(c: usize, x: usize, w: usize, K: i32, xrs4: usize, xcs4: usize, ldw4: usize, ldc4: usize): void {
+  let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
+  const x2 = xrs4 << 1;
+  const x3 = x2 + xrs4;
+  let px = x;
+  let pw = w;
+  for (let k = 0; k < K; k++) {
+    const w0 = v128.load(pw);
+    c0 = f32x4.add(c0, f32x4.mul(v128.load32_splat(px), w0));
+    c1 = f32x4.add(c1, f32x4.mul(v128.load32_splat(px + xrs4), w0));
+    c2 = f32x4.add(c2, f32x4.mul(v128.load32_splat(px + x2), w0));
+    c3 = f32x4.add(c3, f32x4.mul(v128.load32_splat(px + x3), w0));
+    px += xcs4;
+    pw += ldw4;
+  }
+  v128.store(c, c0);
+  v128.store(c + ldc4, c1);
+  v128.store(c + (ldc4 << 1), c2);
+  v128.store(c + ldc4 * 3, c3);
+}
+
+// @ts-ignore: decorator
+@inline
+function tile1x24(c: usize, x: usize, w: usize, K: i32, xcs4: usize, ldw4: usize): void {
+  // Six accumulators: with the six loaded vectors and the broadcast they fit V8's 15 xmm registers.
+  let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0);
+  let c3 = f32x4.splat(0), c4 = f32x4.splat(0), c5 = f32x4.splat(0);
+  let px = x;
+  let pw = w;
+  for (let k = 0; k < K; k++) {
+    const s = v128.load32_splat(px);
+    c0 = f32x4.add(c0, f32x4.mul(s, v128.load(pw)));
+    c1 = f32x4.add(c1, f32x4.mul(s, v128.load(pw, 16)));
+    c2 = f32x4.add(c2, f32x4.mul(s, v128.load(pw, 32)));
+    c3 = f32x4.add(c3, f32x4.mul(s, v128.load(pw, 48)));
+    c4 = f32x4.add(c4, f32x4.mul(s, v128.load(pw, 64)));
+    c5 = f32x4.add(c5, f32x4.mul(s, v128.load(pw, 80)));
+    px += xcs4;
+    pw += ldw4;
+  }
+  v128.store(c, c0);
+  v128.store(c, c1, 16);
+  v128.store(c, c2, 32);
+  v128.store(c, c3, 48);
+  v128.store(c, c4, 64);
+  v128.store(c, c5, 80);
+}
+
+// @ts-ignore: decorator
+@inline
+function tile1x8(c: usize, x: usize, w: usize, K: i32, xcs4: usize, ldw4: usize): void {
+  let c0 = f32x4.splat(0), c1 = f32x4.splat(0);
+  let px = x;
+  let pw = w;
+  for (let k = 0; k < K; k++) {
+    const s = v128.load32_splat(px);
+    c0 = f32x4.add(c0, f32x4.mul(s, v128.load(pw)));
+    c1 = f32x4.add(c1, f32x4.mul(s, v128.load(pw, 16)));
+    px += xcs4;
+    pw += ldw4;
+  }
+  v128.store(c, c0);
+  v128.store(c, c1, 16);
+}
+
+// @ts-ignore: decorator
+@inline
+function tile1x4(c: usize, x: usize, w: usize, K: i32, xcs4: usize, ldw4: usize): void {
+  let c0 = f32x4.splat(0);
+  let px = x;
+  let pw = w;
+  for (let k = 0; k < K; k++) {
+    c0 = f32x4.add(c0, f32x4.mul(v128.load32_splat(px), v128.load(pw)));
+    px += xcs4;
+    pw += ldw4;
+  }
+  v128.store(c, c0);
+}
+
+/** C = X · W as described above (float32, k summed in order). */
+export function gemm(c: usize, x: usize, w: usize, nb: i32, K: i32, M: i32, xrs: i32, xcs: i32, ldw: i32, ldc: i32): void {
+  const xrs4 = <usize>xrs << 2;
+  const xcs4 = <usize>xcs << 2;
+  const ldw4 = <usize>ldw << 2;
+  const ldc4 = <usize>ldc << 2;
+  let j = 0;
+  // Wide columns first: one broadcast of X feeds 8 (or 2) vector multiply-adds.
+  for (; j + 8 <= M; j += 8) {
+    const cj = c + (<usize>j << 2);
+    const wj = w + (<usize>j << 2);
+    let b = 0;
+    if (nb >= 4) {
+      for (; b + 4 <= nb; b += 4) tile4x8(cj + <usize>b * ldc4, x + <usize>b * xrs4, wj, K, xrs4, xcs4, ldw4, ldc4);
+    } else if (nb == 1 && j + 24 <= M) {
+      tile1x24(cj, x, wj, K, xcs4, ldw4);
+      j += 16;
+      continue;
+    }
+    for (; b < nb; b++) tile1x8(cj + <usize>b * ldc4, x + <usize>b * xrs4, wj, K, xcs4, ldw4);
+  }
+  for (; j < M; j += 4) {
+    const cj = c + (<usize>j << 2);
+    const wj = w + (<usize>j << 2);
+    let b = 0;
+    for (; b + 4 <= nb; b += 4) tile4x4(cj + <usize>b * ldc4, x + <usize>b * xrs4, wj, K, xrs4, xcs4, ldw4, ldc4);
+    for (; b < nb; b++) tile1x4(cj + <usize>b * ldc4, x + <usize>b * xrs4, wj, K, xcs4, ldw4);
+  }
+}
+
+/** dst[c][r] = src[r][c] for r < rows, c < cols (row strides lds, ldd in floats), in 16×16 blocks for the caches. */
+export function transpose(src: usize, dst: usize, rows: i32, cols: i32, lds: i32, ldd: i32): void {
+  for (let r0 = 0; r0 < rows; r0 += 16) {
+    const r1 = min(r0 + 16, rows);
+    for (let c0 = 0; c0 < cols; c0 += 16) {
+      const c1 = min(c0 + 16, cols);
+      for (let r = r0; r < r1; r++) {
+        const srow = src + (<usize>(r * lds) << 2);
+        for (let c = c0; c < c1; c++) store<f32>(dst + (<usize>(c * ldd + r) << 2), load<f32>(srow + (<usize>c << 2)));
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The RNN step, for nb streams at once (rows of hin/hout/y are streams).
+
+/** rows[b] = tanh((WxhT[ixs[b]] + rows[b]) + bh): the input column and bias added to Whh·h, in min-char-rnn's order. */
+function addInputTanh(rows: usize, ixs: usize, nb: i32, Hp: i32, WxhT: usize, bh: usize): void {
+  const rowBytes = <usize>Hp << 2;
+  for (let b = 0; b < nb; b++) {
+    const r = rows + <usize>b * rowBytes;
+    const col = WxhT + <usize>load<i32>(ixs + (<usize>b << 2)) * rowBytes;
+    for (let j: usize = 0; j < rowBytes; j += 16) {
+      const pre = f32x4.add(f32x4.add(v128.load(col + j), v128.load(r + j)), v128.load(bh + j));
+      v128.store(r + j, tanh4(pre));
+    }
+  }
+}
+
+/** rows[b] += by */
+function addBias(rows: usize, nb: i32, Vp: i32, by: usize): void {
+  const rowBytes = <usize>Vp << 2;
+  for (let b = 0; b < nb; b++) {
+    const r = rows + <usize>b * rowBytes;
+    for (let c: usize = 0; c < rowBytes; c += 16) v128.store(r + c, f32x4.add(v128.load(r + c), v128.load(by + c)));
+  }
+}
+
+/**
+ * For streams b < nb:  hout[b] = tanh(Wxh[:, ixs[b]] + Whh · hin[b] + bh).
+ * WhhT is Whh transposed (H rows of Hp), WxhT is Wxh transposed (V rows of Hp). hin and hout must not overlap.
+ */
+export function stepHidden(hin: usize, hout: usize, ixs: usize, nb: i32, H: i32, Hp: i32, WhhT: usize, WxhT: usize, bh: usize): void {
+  gemm(hout, hin, WhhT, nb, H, Hp, Hp, 1, Hp, Hp);
+  addInputTanh(hout, ixs, nb, Hp, WxhT, bh);
+}
+
+/** For streams b < nb:  y[b] = Why · h[b] + by.  WhyT is Why transposed (H rows of Vp). */
+export function logits(h: usize, y: usize, nb: i32, H: i32, Hp: i32, Vp: i32, WhyT: usize, by: usize): void {
+  gemm(y, h, WhyT, nb, H, Vp, Hp, 1, Vp, Vp);
+  addBias(y, nb, Vp, by);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Training: forward and backward over T steps of B streams. Row n = t·B + b of each buffer below
+// belongs to stream b at time t.
+//   hs  (T+1)·B rows of Hp: hs[0..B) = hprev, hs rows of step t+1 = h_t
+//   xs, targets  T·B int32
+//   ys  T·B rows of Vp: logits, then probabilities, then dy = p − onehot(target)
+//   dhraw  T·B rows of Hp;  dhout  T·B rows of Hp (Whyᵀ dy);  dhnext  B rows of Hp
+
+/** The forward recurrence h_t = tanh(Wxh x_t + Whh h_{t−1} + bh) for all t, then y_t = Why h_t + by for all rows at once. */
+export function trainForward(
+  hs: usize, xs: usize, ys: usize, T: i32, B: i32, H: i32, Hp: i32, Vp: i32,
+  WhhT: usize, WxhT: usize, bh: usize, WhyT: usize, by: usize,
+): void {
+  const stepBytes = <usize>(B * Hp) << 2;
+  for (let t = 0; t < T; t++) {
+    const hprev = hs + <usize>t * stepBytes;
+    stepHidden(hprev, hprev + stepBytes, xs + (<usize>(t * B) << 2), B, H, Hp, WhhT, WxhT, bh);
+  }
+  logits(hs + stepBytes, ys, T * B, H, Hp, Vp, WhyT, by);
+}
+
+/** Turns logits rows into dy = softmax(y) − onehot(target) in place; returns the summed loss −Σ log p[target] (nats). */
+export function softmaxLoss(ys: usize, targets: usize, N: i32, V: i32, Vp: i32): f64 {
+  let loss: f64 = 0;
+  const rowBytes = <usize>Vp << 2;
+  for (let n = 0; n < N; n++) {
+    const r = ys + <usize>n * rowBytes;
+    let max: f32 = load<f32>(r);
+    for (let c = 1; c < V; c++) max = Mathf.max(max, load<f32>(r + (<usize>c << 2)));
+    const pt = r + (<usize>load<i32>(targets + (<usize>n << 2)) << 2);
+    const yt = load<f32>(pt) - max;
+    let sum: f64 = 0;
+    for (let c = 0; c < V; c++) {
+      const e = Mathf.exp(load<f32>(r + (<usize>c << 2)) - max);
+      store<f32>(r + (<usize>c << 2), e);
+      sum += <f64>e;
+    }
+    // −log p[target] = log Σ exp(y − max) − (y[target] − max)
+    loss += Math.log(sum) - <f64>yt;
+    const inv = <f32>(1.0 / sum);
+    for (let c = 0; c < V; c++) store<f32>(r + (<usize>c << 2), load<f32>(r + (<usize>c << 2)) * inv);
+    store<f32>(pt, load<f32>(pt) - 1);
+  }
+  return loss;
+}
+
+/**
+ * BPTT over T steps of B streams, after trainForward and softmaxLoss:
+ *   dh = Whyᵀ dy + dhnext;  dhraw = (1 − h²) ⊙ dh;  dhnext = Whhᵀ dhraw
+ * then the weight gradients over all rows at once:
+ *   dWhh = Σ dhraw h_{t−1}ᵀ (H rows of Hp);  dWhy = Σ dy hᵀ (V rows of Hp);  dWxhT[x] += dhraw (V rows of Hp);
+ *   dbh = Σ dhraw;  dby = Σ dy.
+ * Why is V rows of Hp, Whh is H rows of Hp (both untransposed). Gradient buffers are overwritten.
+ * scratchT holds max(H, V) rows of T·B floats.
+ */
+export function trainBackward(
+  hs: usize, xs: usize, ys: usize, dhout: usize, dhraw: usize, dhnext: usize, scratchT: usize,
+  T: i32, B: i32, H: i32, Hp: i32, V: i32, Vp: i32, Whh: usize, Why: usize,
+  dWhh: usize, dWxhT: usize, dWhy: usize, dbh: usize, dby: usize,
+): void {
+  const N = T * B;
+  const stepBytes = <usize>(B * Hp) << 2;
+  const rowBytes = <usize>Hp << 2;
+  // dh from the outputs, for every row at once: dhout = dy · Why
+  gemm(dhout, ys, Why, N, V, Hp, Vp, 1, Hp, Hp);
+  memory.fill(dhnext, 0, stepBytes);
+  for (let t = T - 1; t >= 0; t--) {
+    const off = <usize>t * stepBytes;
+    const h = hs + off + stepBytes;
+    const dho = dhout + off;
+    const dr = dhraw + off;
+    for (let i: usize = 0; i < stepBytes; i += 16) {
+      const dh = f32x4.add(v128.load(dho + i), v128.load(dhnext + i));
+      const hv = v128.load(h + i);
+      v128.store(dr + i, f32x4.mul(f32x4.sub(f32x4.splat(1), f32x4.mul(hv, hv)), dh));
+    }
+    if (t > 0) gemm(dhnext, dr, Whh, B, H, Hp, Hp, 1, Hp, Hp);
+  }
+  // dWhh[j][k] = Σ_n dhraw[n][j] · hprev[n][k]: X is dhraw transposed, made contiguous first
+  // (a strided X would stream a new cache line per k).
+  transpose(dhraw, scratchT, N, H, Hp, N);
+  gemm(dWhh, scratchT, hs, H, N, Hp, N, 1, Hp, Hp);
+  // dWhy[c][j] = Σ_n dy[n][c] · h[n][j]
+  transpose(ys, scratchT, N, V, Vp, N);
+  gemm(dWhy, scratchT, hs + stepBytes, V, N, Hp, N, 1, Hp, Hp);
+  // dWxhT[x_n] += dhraw[n];  dbh = Σ dhraw
+  memory.fill(dWxhT, 0, <usize>V * rowBytes);
+  memory.fill(dbh, 0, rowBytes);
+  for (let n = 0; n < N; n++) {
+    const dr = dhraw + <usize>n * rowBytes;
+    const col = dWxhT + <usize>load<i32>(xs + (<usize>n << 2)) * rowBytes;
+    for (let j: usize = 0; j < rowBytes; j += 16) {
+      const d = v128.load(dr + j);
+      v128.store(col + j, f32x4.add(v128.load(col + j), d));
+      v128.store(dbh + j, f32x4.add(v128.load(dbh + j), d));
+    }
+  }
+  // dby = Σ dy
+  const yBytes = <usize>Vp << 2;
+  memory.fill(dby, 0, yBytes);
+  for (let n = 0; n < N; n++) {
+    const r = ys + <usize>n * yBytes;
+    for (let c: usize = 0; c < yBytes; c += 16) v128.store(dby + c, f32x4.add(v128.load(dby + c), v128.load(r + c)));
+  }
+}

@@ -1,0 +1,159 @@
+/**
+ * Batched float32 training kernels on WASM SIMD: forward and backward (BPTT) for B streams × T steps,
+ * with every product a matrix–matrix one (the recurrence steps all B streams at once; the output layer
+ * and the weight gradients run over all B·T rows at once).
+ *
+ * API (stable):
+ *
+ *   const trainer = createBatchedTrainer(H, V, B, T);
+ *   const { loss, grads, h } = trainer.lossAndGrads(params, inputs, targets, hprev);
+ *
+ *   params   min-char-rnn parameters (src/rnn/params.ts layout: Wxh[j*V+i], Whh[j*H+k], Why[c*H+j], bh, by),
+ *            Float64Array or Float32Array fields; rounded to float32 on the way in.
+ *   inputs, targets   B sequences of T character indices each: either an array of B arrays, or one flat
+ *            array with stream b's step t at [b*T + t] (an Int32Array, say).
+ *   hprev    the B streams' states before the window, flat: stream b at [b*H, (b+1)*H).
+ *   loss     cross-entropy summed over all B·T characters, in nats (float64 sum of float32 terms).
+ *   grads    Params32 (Float32Array fields, same layout as params): gradients of that summed loss, i.e. the
+ *            sum over streams of min-char-rnn's lossFun gradients; not clipped. Fresh arrays on each call.
+ *   h        Float32Array B×H: each stream's state after its last input, to carry into the next window.
+ *
+ * Stream b's loss and gradients are those of lossFun(params, inputs[b], targets[b], hprev[b]) computed in
+ * float32 (test/kernels/batched-trainer.test.ts checks them against the float64 reference).
+ * One trainer holds its buffers for its (H, V, B, T); it is not safe to share between concurrent callers.
+ */
+import { allocWeights, type Params32, type ParamsLike, type WeightPtrs, writeWeights } from './layout.ts';
+import { Arena } from './wasm.ts';
+
+export type { Params32 } from './layout.ts';
+
+export type IndexBatch = ArrayLike<ArrayLike<number>> | ArrayLike<number>;
+
+export interface BatchedLoss {
+  loss: number;
+  grads: Params32;
+  h: Float32Array;
+}
+
+export interface BatchedTrainer {
+  readonly H: number;
+  readonly V: number;
+  readonly B: number;
+  readonly T: number;
+  lossAndGrads(params: ParamsLike, inputs: IndexBatch, targets: IndexBatch, hprev: ArrayLike<number>): BatchedLoss;
+}
+
+export function createBatchedTrainer(H: number, V: number, B: number, T: number): BatchedTrainer {
+  return new WasmBatchedTrainer(H, V, B, T);
+}
+
+class WasmBatchedTrainer implements BatchedTrainer {
+  private readonly arena: Arena;
+  private readonly w: WeightPtrs;
+  private readonly hs: number;
+  private readonly xs: number;
+  private readonly targets: number;
+  private readonly ys: number;
+  private readonly dhout: number;
+  private readonly dhraw: number;
+  private readonly dhnext: number;
+  private readonly scratchT: number;
+  private readonly dWhh: number;
+  private readonly dWxhT: number;
+  private readonly dWhy: number;
+  private readonly dbh: number;
+  private readonly dby: number;
+
+  constructor(
+    readonly H: number,
+    readonly V: number,
+    readonly B: number,
+    readonly T: number,
+  ) {
+    for (const [name, v] of [['H', H], ['V', V], ['B', B], ['T', T]] as const) {
+      if (!Number.isInteger(v) || v < 1) throw new RangeError(`${name} must be a positive whole number, got ${v}`);
+    }
+    const a = (this.arena = new Arena());
+    this.w = allocWeights(a, H, V, true);
+    const { Hp, Vp } = this.w;
+    const N = B * T;
+    this.hs = a.allocF32((T + 1) * B * Hp);
+    this.xs = a.alloc(4 * N);
+    this.targets = a.alloc(4 * N);
+    this.ys = a.allocF32(N * Vp);
+    this.dhout = a.allocF32(N * Hp);
+    this.dhraw = a.allocF32(N * Hp);
+    this.dhnext = a.allocF32(B * Hp);
+    this.scratchT = a.allocF32(Math.max(H, V) * N);
+    this.dWhh = a.allocF32(H * Hp);
+    this.dWxhT = a.allocF32(V * Hp);
+    this.dWhy = a.allocF32(V * Hp);
+    this.dbh = a.allocF32(Hp);
+    this.dby = a.allocF32(Vp);
+  }
+
+  lossAndGrads(params: ParamsLike, inputs: IndexBatch, targets: IndexBatch, hprev: ArrayLike<number>): BatchedLoss {
+    const { H, V, B, T, w } = this;
+    const { Hp, Vp } = w;
+    const m = this.arena.f32();
+    const mi = this.arena.i32();
+    writeWeights(m, w, params);
+    this.writeIndices(mi, this.xs >> 2, inputs, 'inputs');
+    this.writeIndices(mi, this.targets >> 2, targets, 'targets');
+    if (hprev.length !== B * H) throw new RangeError(`hprev has ${hprev.length} entries, expected B*H = ${B * H}`);
+    for (let b = 0; b < B; b++) {
+      const row = (this.hs >> 2) + b * Hp;
+      for (let j = 0; j < H; j++) m[row + j] = hprev[b * H + j];
+    }
+
+    const e = this.arena.exports;
+    e.trainForward(this.hs, this.xs, this.ys, T, B, H, Hp, Vp, w.WhhT, w.WxhT, w.bh, w.WhyT, w.by);
+    const loss = e.softmaxLoss(this.ys, this.targets, B * T, V, Vp);
+    e.trainBackward(
+      this.hs, this.xs, this.ys, this.dhout, this.dhraw, this.dhnext, this.scratchT,
+      T, B, H, Hp, V, Vp, w.Whh, w.Why,
+      this.dWhh, this.dWxhT, this.dWhy, this.dbh, this.dby,
+    );
+
+    // Back to min-char-rnn's layout.
+    const grads: Params32 = {
+      H,
+      V,
+      Wxh: new Float32Array(H * V),
+      Whh: new Float32Array(H * H),
+      Why: new Float32Array(V * H),
+      bh: m.slice(this.dbh >> 2, (this.dbh >> 2) + H),
+      by: m.slice(this.dby >> 2, (this.dby >> 2) + V),
+    };
+    const dWhh = this.dWhh >> 2;
+    const dWxhT = this.dWxhT >> 2;
+    const dWhy = this.dWhy >> 2;
+    for (let j = 0; j < H; j++) {
+      grads.Whh.set(m.subarray(dWhh + j * Hp, dWhh + j * Hp + H), j * H);
+      for (let i = 0; i < V; i++) grads.Wxh[j * V + i] = m[dWxhT + i * Hp + j];
+    }
+    for (let c = 0; c < V; c++) grads.Why.set(m.subarray(dWhy + c * Hp, dWhy + c * Hp + H), c * H);
+    const h = new Float32Array(B * H);
+    const last = (this.hs >> 2) + T * B * Hp;
+    for (let b = 0; b < B; b++) h.set(m.subarray(last + b * Hp, last + b * Hp + H), b * H);
+    return { loss, grads, h };
+  }
+
+  /** Copies B×T indices into the kernels' time-major layout (row t*B + b), checking the range. */
+  private writeIndices(mi: Int32Array, base: number, src: IndexBatch, what: string): void {
+    const { B, T, V } = this;
+    const nested = typeof (src as ArrayLike<unknown>)[0] !== 'number';
+    if (nested ? src.length !== B : src.length !== B * T) {
+      throw new RangeError(`${what} must hold ${B} sequences of ${T} indices`);
+    }
+    for (let b = 0; b < B; b++) {
+      const seq = nested ? (src as ArrayLike<ArrayLike<number>>)[b] : null;
+      if (seq && seq.length !== T) throw new RangeError(`${what}[${b}] has ${seq.length} indices, expected ${T}`);
+      for (let t = 0; t < T; t++) {
+        const ix = seq ? seq[t] : (src as ArrayLike<number>)[b * T + t];
+        if (!(Number.isInteger(ix) && ix >= 0 && ix < V)) throw new RangeError(`${what}[${b}][${t}] = ${ix} is outside the vocabulary (0..${V - 1})`);
+        mi[base + t * B + b] = ix;
+      }
+    }
+  }
+}

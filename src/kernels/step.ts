@@ -1,0 +1,123 @@
+import { allocWeights, type ParamsLike, type WeightPtrs, writeWeights } from './layout.ts';
+import { Arena } from './wasm.ts';
+
+/**
+ * The float32 sampling step for up to `capacity` streams at once (rows 0..n-1), on WASM SIMD:
+ *   h = tanh(Wxh[:, ix] + Whh · h + bh)      step(ixs, n)
+ *   y = Why · h + by                           computeLogits(n), then logitsOf(row)
+ * One stream is the n = 1 case. Each row is computed by the same chain of float32 operations
+ * whatever n and whatever the other rows hold, so a stream stepped in a batch produces exactly
+ * the bits (and so the characters) it produces alone.
+ *
+ * The weights are copied in at construction; after the parameters change, call load(params).
+ */
+export class RnnStepKernel {
+  readonly H: number;
+  readonly V: number;
+  readonly capacity: number;
+  private readonly arena: Arena;
+  private readonly w: WeightPtrs;
+  private hCur: number;
+  private hNext: number;
+  private readonly ixs: number;
+  private readonly y: number;
+  private readonly m: Float32Array;
+  private readonly ixView: Int32Array;
+
+  constructor(params: ParamsLike, capacity = 1) {
+    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`capacity must be a positive whole number, got ${capacity}`);
+    this.H = params.H;
+    this.V = params.V;
+    this.capacity = capacity;
+    this.arena = new Arena();
+    this.w = allocWeights(this.arena, params.H, params.V, false);
+    const { Hp, Vp } = this.w;
+    this.hCur = this.arena.allocF32(capacity * Hp);
+    this.hNext = this.arena.allocF32(capacity * Hp);
+    this.ixs = this.arena.alloc(4 * capacity);
+    this.y = this.arena.allocF32(capacity * Vp);
+    this.m = this.arena.f32();
+    this.ixView = this.arena.i32();
+    writeWeights(this.m, this.w, params);
+  }
+
+  /** Copies (new values of) the parameters in, rounded to float32. */
+  load(params: ParamsLike): void {
+    writeWeights(this.m, this.w, params);
+  }
+
+  /** Sets row `row`'s hidden state (rounded to float32). */
+  setState(row: number, h: ArrayLike<number>): void {
+    this.checkRow(row);
+    if (h.length !== this.H) throw new RangeError(`state has ${h.length} entries, expected ${this.H}`);
+    const base = (this.hCur >> 2) + row * this.w.Hp;
+    for (let j = 0; j < this.H; j++) this.m[base + j] = h[j];
+  }
+
+  /** Row `row`'s hidden state, as float64 (exact: every float32 is a float64). */
+  getState(row: number, out: Float64Array = new Float64Array(this.H)): Float64Array {
+    this.checkRow(row);
+    const base = (this.hCur >> 2) + row * this.w.Hp;
+    for (let j = 0; j < this.H; j++) out[j] = this.m[base + j];
+    return out;
+  }
+
+  /** Copies row `from`'s state (and logits) over row `to`: lets a batch stay packed when a stream leaves. */
+  moveRow(from: number, to: number): void {
+    this.checkRow(from);
+    this.checkRow(to);
+    if (from === to) return;
+    const { Hp, Vp } = this.w;
+    const h = this.hCur >> 2;
+    this.m.copyWithin(h + to * Hp, h + from * Hp, h + (from + 1) * Hp);
+    const y = this.y >> 2;
+    this.m.copyWithin(y + to * Vp, y + from * Vp, y + (from + 1) * Vp);
+  }
+
+  /** Advances rows 0..n-1 by one input character each: h = tanh(Wxh[:, ixs[b]] + Whh h + bh). */
+  step(ixs: ArrayLike<number>, n: number = ixs.length): void {
+    this.checkCount(n);
+    const base = this.ixs >> 2;
+    for (let b = 0; b < n; b++) {
+      const ix = ixs[b];
+      if (!(ix >= 0 && ix < this.V)) throw new RangeError(`input index ${ix} is outside the vocabulary (0..${this.V - 1})`);
+      this.ixView[base + b] = ix;
+    }
+    const { H, Hp, WhhT, WxhT, bh } = this.w;
+    this.arena.exports.stepHidden(this.hCur, this.hNext, this.ixs, n, H, Hp, WhhT, WxhT, bh);
+    const t = this.hCur;
+    this.hCur = this.hNext;
+    this.hNext = t;
+  }
+
+  /** Reads a sequence of characters into row 0 (priming one stream). */
+  prime(ixs: ArrayLike<number>): void {
+    const one = [0];
+    for (let t = 0; t < ixs.length; t++) {
+      one[0] = ixs[t];
+      this.step(one, 1);
+    }
+  }
+
+  /** y = Why h + by for rows 0..n-1. */
+  computeLogits(n: number): void {
+    this.checkCount(n);
+    const { H, Hp, Vp, WhyT, by } = this.w;
+    this.arena.exports.logits(this.hCur, this.y, n, H, Hp, Vp, WhyT, by);
+  }
+
+  /** Row `row`'s logits from the last computeLogits: a live view (V float32s), overwritten by the next call. */
+  logitsOf(row: number): Float32Array {
+    this.checkRow(row);
+    const start = (this.y >> 2) + row * this.w.Vp;
+    return this.m.subarray(start, start + this.V);
+  }
+
+  private checkRow(row: number): void {
+    if (!Number.isInteger(row) || row < 0 || row >= this.capacity) throw new RangeError(`row ${row} is outside 0..${this.capacity - 1}`);
+  }
+
+  private checkCount(n: number): void {
+    if (!Number.isInteger(n) || n < 0 || n > this.capacity) throw new RangeError(`stream count ${n} is outside 0..${this.capacity}`);
+  }
+}

@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import { Rng } from '../../src/rnn/rng.ts';
+import { Arena } from '../../src/kernels/wasm.ts';
+
+describe('WASM tanh', () => {
+  it('is within 5e-7 of Math.tanh everywhere (a few float32 ulps), odd, and bounded by 1', () => {
+    const a = new Arena();
+    const n = 200_000;
+    const src = a.allocF32(n);
+    const dst = a.allocF32(n);
+    const m = a.f32();
+    const xs = m.subarray(src >> 2, (src >> 2) + n);
+    for (let i = 0; i < n / 2; i++) xs[i] = -12 + (24 * i) / (n / 2); // the whole range, past the clamp
+    for (let i = n / 2; i < n; i++) xs[i] = (i % 2 ? 1 : -1) * 10 ** (-8 + (8 * (i - n / 2)) / (n / 2)); // tiny to 1
+    a.exports.tanhArray(src, dst, n);
+    const ys = m.subarray(dst >> 2, (dst >> 2) + n);
+    let worst = 0;
+    let worstRel = 0;
+    for (let i = 0; i < n; i++) {
+      const err = Math.abs(ys[i] - Math.tanh(xs[i]));
+      worst = Math.max(worst, err);
+      if (xs[i] !== 0 && Math.abs(xs[i]) < 0.5) worstRel = Math.max(worstRel, err / Math.abs(Math.tanh(xs[i])));
+    }
+    expect(ys.reduce((m, y) => Math.max(m, Math.abs(y)), 0)).toBeLessThanOrEqual(1);
+    expect(worst).toBeLessThan(5e-7);
+    expect(worstRel).toBeLessThan(1e-6); // small arguments keep their relative precision
+    // odd: tanh(-x) = -tanh(x) exactly
+    const before = ys.slice(0, 1000);
+    for (let i = 0; i < 1000; i++) xs[i] = -xs[i];
+    a.exports.tanhArray(src, dst, 1000);
+    for (let i = 0; i < 1000; i++) expect(ys[i]).toBe(-before[i]);
+  });
+});
+
+/** The float32 chain the kernel promises for C[b][j]: acc = 0; acc = fround(acc + fround(x·w)) in k order. */
+function chain(X: (b: number, k: number) => number, W: Float32Array, ldw: number, b: number, j: number, K: number): number {
+  let acc = 0;
+  for (let k = 0; k < K; k++) acc = Math.fround(acc + Math.fround(X(b, k) * W[k * ldw + j]));
+  return acc;
+}
+
+describe('WASM gemm', () => {
+  it.each([
+    [1, 7, 4],
+    [1, 250, 252],
+    [3, 5, 12],
+    [4, 9, 8],
+    [6, 33, 36],
+    [9, 17, 28],
+    [32, 20, 68],
+  ])('nb=%i K=%i M=%i: every element is the in-order float32 chain, bit for bit, plain and with X transposed', (nb, K, M) => {
+    const rng = new Rng(nb * 1000 + K);
+    const a = new Arena();
+    const ldw = M + 4; // a leading dimension larger than M
+    const ldc = M + 8;
+    const w = a.allocF32(K * ldw);
+    const x = a.allocF32(nb * K);
+    const c = a.allocF32(nb * ldc);
+    const m = a.f32();
+    const W = m.subarray(w >> 2, (w >> 2) + K * ldw);
+    const Xm = m.subarray(x >> 2, (x >> 2) + nb * K);
+    for (let i = 0; i < W.length; i++) W[i] = rng.normal();
+    for (let i = 0; i < Xm.length; i++) Xm[i] = rng.normal();
+    const C = () => m.subarray(c >> 2, (c >> 2) + nb * ldc);
+
+    // X row-major (b, k) at b*K + k
+    const mismatches = (X: (b: number, k: number) => number): number => {
+      const out = C();
+      let bad = 0;
+      for (let b = 0; b < nb; b++) for (let j = 0; j < M; j++) if (out[b * ldc + j] !== chain(X, W, ldw, b, j, K)) bad++;
+      return bad;
+    };
+    a.exports.gemm(c, x, w, nb, K, M, K, 1, ldw, ldc);
+    expect(mismatches((b, k) => Xm[b * K + k])).toBe(0);
+
+    // the same numbers read as a transposed view: X(b, k) at k*nb + b
+    a.exports.gemm(c, x, w, nb, K, M, 1, nb, ldw, ldc);
+    expect(mismatches((b, k) => Xm[k * nb + b])).toBe(0);
+    // and it is a matrix product: against float64 within float32 rounding
+    let worst = 0;
+    const out = C();
+    for (let b = 0; b < nb; b++) {
+      for (let j = 0; j < M; j++) {
+        let s = 0;
+        let mag = 0;
+        for (let k = 0; k < K; k++) {
+          s += Xm[k * nb + b] * W[k * ldw + j];
+          mag += Math.abs(Xm[k * nb + b] * W[k * ldw + j]);
+        }
+        worst = Math.max(worst, Math.abs(out[b * ldc + j] - s) / mag);
+      }
+    }
+    expect(worst).toBeLessThan(K * 1.2e-7);
+  });
+});
