@@ -53,7 +53,8 @@ export function fitEscaped(raw: string, budget: number, keep: 'head' | 'tail'): 
     const cut = n >= raw.length ? raw : keep === 'tail' ? keepTail(raw, n) : keepHead(raw, n);
     const escaped = escapeMarkdown(cut);
     if (escaped.length <= budget || n <= 1) return escaped;
-    n = Math.max(1, n - Math.max(1, escaped.length - budget));
+    // Shrink in proportion to the overshoot (escapes make the escaped text up to twice as long).
+    n = Math.max(1, Math.min(n - 1, Math.floor((n * budget) / escaped.length)));
   }
 }
 
