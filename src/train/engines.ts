@@ -1,3 +1,4 @@
+import type { Params } from '../rnn/params.ts';
 import { referenceEngine, type BatchEngine } from './batch-loss.ts';
 
 export const ENGINE_NAMES = ['auto', 'reference', 'kernel'] as const;
@@ -5,17 +6,40 @@ export type EngineName = (typeof ENGINE_NAMES)[number];
 
 /**
  * The arithmetic behind a training step. 'reference' is the float64 JS path (min-char-rnn's numbers);
- * 'kernel' the WASM SIMD batched kernels (float32, checked against the reference in the tests);
- * 'auto' takes the kernels when they are built.
+ * 'kernel' the WASM SIMD batched kernels (float32 matrix–matrix products, checked against the float64
+ * reference in test/kernels and test/train); 'auto' takes the kernels when they are built.
+ * The optimiser, clipping and the parameters themselves stay float64 whatever the engine.
  */
 export async function chooseEngine(name: EngineName): Promise<BatchEngine> {
   if (name === 'reference') return referenceEngine;
-  const kernel = await loadKernelEngine();
+  const kernel = await kernelEngine();
   if (kernel) return kernel;
   if (name === 'kernel') throw new Error('the WASM training kernels are not available: run `npm run build:kernels`');
   return referenceEngine;
 }
 
-async function loadKernelEngine(): Promise<BatchEngine | null> {
-  return null;
+/** The batched WASM kernel as a BatchEngine, or null when the kernels are not built. */
+export async function kernelEngine(): Promise<BatchEngine | null> {
+  const { kernelsAvailable } = await import('../kernels/wasm.ts');
+  if (!kernelsAvailable()) return null;
+  const { createBatchedTrainer } = await import('../kernels/batched-trainer.ts');
+  type Kernel = ReturnType<typeof createBatchedTrainer>;
+  let kernel: Kernel | null = null;
+  return {
+    name: 'wasm-f32',
+    lossAndGrads(p: Params, inputs: Int32Array, targets: Int32Array, h: Float64Array, grads: Params, B: number, T: number): number {
+      // One kernel instance holds its buffers for one (H, V, B, T); a run never changes them.
+      if (!kernel || kernel.H !== p.H || kernel.V !== p.V || kernel.B !== B || kernel.T !== T) kernel = createBatchedTrainer(p.H, p.V, B, T);
+      const r = kernel.lossAndGrads(p, inputs, targets, h);
+      // The kernel sums over streams; the trainer's contract is the mean (so B = 1 is min-char-rnn).
+      const inv = 1 / B;
+      for (const name of ['Wxh', 'Whh', 'Why', 'bh', 'by'] as const) {
+        const src = r.grads[name];
+        const dst = grads[name];
+        for (let i = 0; i < dst.length; i++) dst[i] = src[i] * inv;
+      }
+      h.set(r.h);
+      return r.loss;
+    },
+  };
 }
