@@ -48,6 +48,8 @@ describe('WASM gemm', () => {
     [6, 33, 36],
     [9, 17, 28],
     [32, 20, 68],
+    [5, 300, 12], // K past one 256 chunk: the partial sums go through C
+    [2, 600, 8],
   ])('nb=%i K=%i M=%i: every element is the in-order float32 chain, bit for bit, plain and with X transposed', (nb, K, M) => {
     const rng = new Rng(nb * 1000 + K);
     const a = new Arena();

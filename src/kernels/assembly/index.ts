@@ -63,11 +63,15 @@ export function heapBase(): usize {
 
 // @ts-ignore: decorator
 @inline
-function tile4x8(c: usize, x: usize, w: usize, K: i32, xrs4: usize, xcs4: usize, ldw4: usize, ldc4: usize): void {
-  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
-  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
-  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
-  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+function tile4x8(c: usize, x: usize, w: usize, K: i32, xrs4: usize, xcs4: usize, ldw4: usize, ldc4: usize, first: bool): void {
+  const zero = f32x4.splat(0);
+  const c1p = c + ldc4;
+  const c2p = c + (ldc4 << 1);
+  const c3p = c + ldc4 * 3;
+  let c00 = first ? zero : v128.load(c), c01 = first ? zero : v128.load(c, 16);
+  let c10 = first ? zero : v128.load(c1p), c11 = first ? zero : v128.load(c1p, 16);
+  let c20 = first ? zero : v128.load(c2p), c21 = first ? zero : v128.load(c2p, 16);
+  let c30 = first ? zero : v128.load(c3p), c31 = first ? zero : v128.load(c3p, 16);
   const x2 = xrs4 << 1;
   const x3 = x2 + xrs4;
   let px = x;
@@ -92,18 +96,23 @@ function tile4x8(c: usize, x: usize, w: usize, K: i32, xrs4: usize, xcs4: usize,
   }
   v128.store(c, c00);
   v128.store(c, c01, 16);
-  v128.store(c + ldc4, c10);
-  v128.store(c + ldc4, c11, 16);
-  v128.store(c + (ldc4 << 1), c20);
-  v128.store(c + (ldc4 << 1), c21, 16);
-  v128.store(c + ldc4 * 3, c30);
-  v128.store(c + ldc4 * 3, c31, 16);
+  v128.store(c1p, c10);
+  v128.store(c1p, c11, 16);
+  v128.store(c2p, c20);
+  v128.store(c2p, c21, 16);
+  v128.store(c3p, c30);
+  v128.store(c3p, c31, 16);
 }
 
 // @ts-ignore: decorator
 @inline
-function tile4x4(c: usize, x: usize, w: usize, K: i32, xrs4: usize, xcs4: usize, ldw4: usize, ldc4: usize): void {
-  let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
+function tile4x4(c: usize, x: usize, w: usize, K: i32, xrs4: usize, xcs4: usize, ldw4: usize, ldc4: usize, first: bool): void {
+  const zero = f32x4.splat(0);
+  const c1p = c + ldc4;
+  const c2p = c + (ldc4 << 1);
+  const c3p = c + ldc4 * 3;
+  let c0 = first ? zero : v128.load(c), c1 = first ? zero : v128.load(c1p);
+  let c2 = first ? zero : v128.load(c2p), c3 = first ? zero : v128.load(c3p);
   const x2 = xrs4 << 1;
   const x3 = x2 + xrs4;
   let px = x;
@@ -118,17 +127,18 @@ function tile4x4(c: usize, x: usize, w: usize, K: i32, xrs4: usize, xcs4: usize,
     pw += ldw4;
   }
   v128.store(c, c0);
-  v128.store(c + ldc4, c1);
-  v128.store(c + (ldc4 << 1), c2);
-  v128.store(c + ldc4 * 3, c3);
+  v128.store(c1p, c1);
+  v128.store(c2p, c2);
+  v128.store(c3p, c3);
 }
 
 // @ts-ignore: decorator
 @inline
-function tile1x24(c: usize, x: usize, w: usize, K: i32, xcs4: usize, ldw4: usize): void {
+function tile1x24(c: usize, x: usize, w: usize, K: i32, xcs4: usize, ldw4: usize, first: bool): void {
   // Six accumulators: with the six loaded vectors and the broadcast they fit V8's 15 xmm registers.
-  let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0);
-  let c3 = f32x4.splat(0), c4 = f32x4.splat(0), c5 = f32x4.splat(0);
+  const zero = f32x4.splat(0);
+  let c0 = first ? zero : v128.load(c), c1 = first ? zero : v128.load(c, 16), c2 = first ? zero : v128.load(c, 32);
+  let c3 = first ? zero : v128.load(c, 48), c4 = first ? zero : v128.load(c, 64), c5 = first ? zero : v128.load(c, 80);
   let px = x;
   let pw = w;
   for (let k = 0; k < K; k++) {
@@ -152,8 +162,9 @@ function tile1x24(c: usize, x: usize, w: usize, K: i32, xcs4: usize, ldw4: usize
 
 // @ts-ignore: decorator
 @inline
-function tile1x8(c: usize, x: usize, w: usize, K: i32, xcs4: usize, ldw4: usize): void {
-  let c0 = f32x4.splat(0), c1 = f32x4.splat(0);
+function tile1x8(c: usize, x: usize, w: usize, K: i32, xcs4: usize, ldw4: usize, first: bool): void {
+  const zero = f32x4.splat(0);
+  let c0 = first ? zero : v128.load(c), c1 = first ? zero : v128.load(c, 16);
   let px = x;
   let pw = w;
   for (let k = 0; k < K; k++) {
@@ -169,8 +180,8 @@ function tile1x8(c: usize, x: usize, w: usize, K: i32, xcs4: usize, ldw4: usize)
 
 // @ts-ignore: decorator
 @inline
-function tile1x4(c: usize, x: usize, w: usize, K: i32, xcs4: usize, ldw4: usize): void {
-  let c0 = f32x4.splat(0);
+function tile1x4(c: usize, x: usize, w: usize, K: i32, xcs4: usize, ldw4: usize, first: bool): void {
+  let c0 = first ? f32x4.splat(0) : v128.load(c);
   let px = x;
   let pw = w;
   for (let k = 0; k < K; k++) {
@@ -183,6 +194,17 @@ function tile1x4(c: usize, x: usize, w: usize, K: i32, xcs4: usize, ldw4: usize)
 
 /** C = X · W as described above (float32, k summed in order). */
 export function gemm(c: usize, x: usize, w: usize, nb: i32, K: i32, M: i32, xrs: i32, xcs: i32, ldw: i32, ldc: i32): void {
+  // Long sums run in chunks of KC: a chunk's W strip (KC rows × 8 columns) stays in L1 while every
+  // block of 4 X rows passes over it. A chunk carries the partial sums on through C, so each element is
+  // still the one in-order chain (a float32 stored and reloaded is the same float32).
+  const KC = 256;
+  for (let k0 = 0; k0 < K; k0 += KC) {
+    const kc = min(KC, K - k0);
+    gemmChunk(c, x + <usize>k0 * (<usize>xcs << 2), w + <usize>k0 * (<usize>ldw << 2), nb, kc, M, xrs, xcs, ldw, ldc, k0 == 0);
+  }
+}
+
+function gemmChunk(c: usize, x: usize, w: usize, nb: i32, K: i32, M: i32, xrs: i32, xcs: i32, ldw: i32, ldc: i32, first: bool): void {
   const xrs4 = <usize>xrs << 2;
   const xcs4 = <usize>xcs << 2;
   const ldw4 = <usize>ldw << 2;
@@ -194,20 +216,20 @@ export function gemm(c: usize, x: usize, w: usize, nb: i32, K: i32, M: i32, xrs:
     const wj = w + (<usize>j << 2);
     let b = 0;
     if (nb >= 4) {
-      for (; b + 4 <= nb; b += 4) tile4x8(cj + <usize>b * ldc4, x + <usize>b * xrs4, wj, K, xrs4, xcs4, ldw4, ldc4);
+      for (; b + 4 <= nb; b += 4) tile4x8(cj + <usize>b * ldc4, x + <usize>b * xrs4, wj, K, xrs4, xcs4, ldw4, ldc4, first);
     } else if (nb == 1 && j + 24 <= M) {
-      tile1x24(cj, x, wj, K, xcs4, ldw4);
+      tile1x24(cj, x, wj, K, xcs4, ldw4, first);
       j += 16;
       continue;
     }
-    for (; b < nb; b++) tile1x8(cj + <usize>b * ldc4, x + <usize>b * xrs4, wj, K, xcs4, ldw4);
+    for (; b < nb; b++) tile1x8(cj + <usize>b * ldc4, x + <usize>b * xrs4, wj, K, xcs4, ldw4, first);
   }
   for (; j < M; j += 4) {
     const cj = c + (<usize>j << 2);
     const wj = w + (<usize>j << 2);
     let b = 0;
-    for (; b + 4 <= nb; b += 4) tile4x4(cj + <usize>b * ldc4, x + <usize>b * xrs4, wj, K, xrs4, xcs4, ldw4, ldc4);
-    for (; b < nb; b++) tile1x4(cj + <usize>b * ldc4, x + <usize>b * xrs4, wj, K, xcs4, ldw4);
+    for (; b + 4 <= nb; b += 4) tile4x4(cj + <usize>b * ldc4, x + <usize>b * xrs4, wj, K, xrs4, xcs4, ldw4, ldc4, first);
+    for (; b < nb; b++) tile1x4(cj + <usize>b * ldc4, x + <usize>b * xrs4, wj, K, xcs4, ldw4, first);
   }
 }
 

@@ -1,0 +1,155 @@
+/**
+ * `npm run bench`: speed of the RNN at H = 250 on this machine.
+ *
+ *   sample_chars_per_s        one stream, complete() (float32 WASM stepper, softmax + draw in JS)
+ *   train_chars_per_s.b1s25   min-char-rnn's loop: batch 1, seq 25, clip 5, Adagrad, on the batched kernel
+ *   train_chars_per_s.b1s25_float64   the same loop on the float64 reference lossFun (for the ratio)
+ *   train_chars_per_s.batched B = 32 streams × seq 100 on the batched kernel, clip 5, Adagrad
+ *   serve_chars_per_s[n]      n concurrent generations on one BatchSampler (continuous batching):
+ *                             sampled characters per second, all streams together
+ *
+ * The text is tinyshakespeare from ../shared/data when present (its 65 symbols), else random indices
+ * over 65 symbols: the arithmetic, and so the speed, does not depend on the values.
+ * Wall-clock rates are what the JSON reports; the lines before it also give each rate per CPU-second
+ * of this process, which tells how much other load on the machine took from the wall-clock figure.
+ * The last stdout line is the JSON.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { BatchSampler } from '../src/kernels/batch-sampler.ts';
+import { createBatchedTrainer } from '../src/kernels/batched-trainer.ts';
+import { kernelsAvailable } from '../src/kernels/wasm.ts';
+import { complete } from '../src/rnn/generate.ts';
+import { lossFun } from '../src/rnn/loss.ts';
+import { Model } from '../src/rnn/model.ts';
+import { adagradUpdate, clipGradients } from '../src/rnn/optim.ts';
+import { initParams, PARAM_NAMES, zerosLike, type Params } from '../src/rnn/params.ts';
+import { Rng } from '../src/rnn/rng.ts';
+
+const H = 250;
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
+
+if (!kernelsAvailable()) {
+  console.error('bench: the WASM kernels are not built: run `npm run build:kernels` (npm ci does it)');
+  process.exit(1);
+}
+
+// ---- data and model
+const textPath = fileURLToPath(new URL('../../shared/data/tinyshakespeare.txt', import.meta.url));
+const rng = new Rng(1);
+let chars: string[];
+let data: Int32Array;
+if (existsSync(textPath)) {
+  const text = readFileSync(textPath, 'utf8');
+  chars = [...new Set(text)].sort();
+  const ix = new Map(chars.map((c, i) => [c, i]));
+  data = Int32Array.from(text, (c) => ix.get(c)!);
+} else {
+  chars = Array.from({ length: 65 }, (_, i) => String.fromCharCode(32 + i));
+  data = Int32Array.from({ length: 1_000_000 }, () => Math.floor(rng.next() * 65));
+}
+const V = chars.length;
+const params = initParams(H, V, () => rng.normal(), 0.01);
+const model = new Model(params, chars);
+
+interface Rate {
+  wall: number;
+  cpu: number;
+}
+
+/** Runs `round` (which returns the characters it produced) until `seconds` pass; chars per wall and per CPU second. */
+function measure(label: string, round: () => number, seconds = SECONDS): Rate {
+  round(); // warm-up: tier-up of the JS and WASM code, first allocations
+  let n = 0;
+  const t0 = performance.now();
+  const c0 = process.cpuUsage();
+  while (performance.now() - t0 < seconds * 1000) n += round();
+  const wall = (performance.now() - t0) / 1000;
+  const c = process.cpuUsage(c0);
+  const cpu = (c.user + c.system) / 1e6;
+  const rate = { wall: n / wall, cpu: n / cpu };
+  console.log(`${label.padEnd(34)} ${fmt(rate.wall).padStart(9)} chars/s   (${fmt(rate.cpu)} per CPU-second, CPU ${((100 * cpu) / wall).toFixed(0)}%)`);
+  return rate;
+}
+
+const fmt = (x: number) => Math.round(x).toLocaleString('en-US');
+
+// ---- single-stream sampling: complete() as the CLI calls it
+let seed = 0;
+const sample = measure('sample, 1 stream (complete)', () => complete(model, { prompt: 'ROMEO:', length: 5000, seed: seed++ }).continuation.length);
+
+// ---- training
+function windows(B: number, T: number, at: number[]): { inputs: Int32Array; targets: Int32Array } {
+  const inputs = new Int32Array(B * T);
+  const targets = new Int32Array(B * T);
+  for (let b = 0; b < B; b++) {
+    if (at[b] + T + 1 >= data.length) at[b] = 0;
+    inputs.set(data.subarray(at[b], at[b] + T), b * T);
+    targets.set(data.subarray(at[b] + 1, at[b] + T + 1), b * T);
+    at[b] += T;
+  }
+  return { inputs, targets };
+}
+
+/** One optimiser step from float32 kernel gradients: clip to [−5, 5], Adagrad (lr 0.1) on the float64 parameters. */
+function kernelTrainer(B: number, T: number): () => number {
+  const p: Params = initParams(H, V, () => rng.normal(), 0.01);
+  const mem = zerosLike(p);
+  const g = zerosLike(p);
+  const trainer = createBatchedTrainer(H, V, B, T);
+  const at = Array.from({ length: B }, (_, b) => Math.floor((b * data.length) / B));
+  let h: ArrayLike<number> = new Float32Array(B * H);
+  return () => {
+    const { inputs, targets } = windows(B, T, at);
+    const r = trainer.lossAndGrads(p, inputs, targets, h);
+    for (const name of PARAM_NAMES) g[name].set(r.grads[name]);
+    clipGradients(g, 5);
+    adagradUpdate(p, g, mem, 0.1);
+    h = r.h;
+    return B * T;
+  };
+}
+
+function referenceTrainer(): () => number {
+  const p: Params = initParams(H, V, () => rng.normal(), 0.01);
+  const mem = zerosLike(p);
+  const at = [0];
+  let h: Float64Array = new Float64Array(H);
+  return () => {
+    const { inputs, targets } = windows(1, 25, at);
+    const r = lossFun(p, inputs, targets, h);
+    clipGradients(r.grads, 5);
+    adagradUpdate(p, r.grads, mem, 0.1);
+    h = r.h;
+    return 25;
+  };
+}
+
+const b1s25 = measure('train b1 s25 (kernel)', kernelTrainer(1, 25));
+const b1s25Reference = measure('train b1 s25 (float64 reference)', referenceTrainer(), Math.min(SECONDS, 3));
+const batched = measure('train b32 s100 (kernel)', kernelTrainer(32, 100), SECONDS + 2);
+
+// ---- serving: n concurrent generations with continuous batching
+const serve: Record<string, number> = {};
+for (const n of [1, 8, 32, 64]) {
+  const sampler = new BatchSampler(params, n);
+  const prompt = model.encode('ROMEO:\n').ixs;
+  const length = Math.max(200, Math.round(40_000 / n));
+  let s = 0;
+  const rate = measure(`serve ${String(n).padStart(2)} streams`, () => {
+    for (let i = 0; i < n; i++) sampler.add({ h0: new Float64Array(H), prompt, length, temp: 1, rng: new Rng(s++) });
+    let produced = 0;
+    for (const d of sampler.drain()) produced += d.ixs.length;
+    return produced;
+  }, Math.min(SECONDS, 3));
+  serve[String(n)] = Math.round(rate.wall);
+}
+
+console.log(
+  JSON.stringify({
+    hidden: H,
+    sample_chars_per_s: Math.round(sample.wall),
+    train_chars_per_s: { b1s25: Math.round(b1s25.wall), batched: Math.round(batched.wall), b1s25_float64: Math.round(b1s25Reference.wall) },
+    serve_chars_per_s: serve,
+  }),
+);
