@@ -109,6 +109,9 @@ const VARIABLES = {
   } as Variable<string>,
 } as const;
 
+/** Every variable Bard reads (documented in .env.example). */
+export const CONFIG_VARIABLES = Object.keys(VARIABLES) as (keyof typeof VARIABLES)[];
+
 type Values = { [K in keyof typeof VARIABLES]: (typeof VARIABLES)[K] extends Variable<infer T> ? T : never };
 
 /** A placeholder that lets `play` run without Discord: it never leaves the process. */
