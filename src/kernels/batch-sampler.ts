@@ -1,5 +1,4 @@
 import type { Rng } from '../rnn/rng.ts';
-import { softmax } from '../rnn/softmax.ts';
 import type { ParamsLike } from './layout.ts';
 import { RnnStepKernel } from './step.ts';
 
@@ -33,22 +32,20 @@ interface Stream {
  * product for the whole batch. Streams join (add) and leave (when done) at any tick.
  *
  * Per stream the arithmetic is exactly that of the stream alone: the kernel computes each row
- * independently, and sampling is p = softmax(y / T) in float64 from the row's float32 logits, then
- * rng.choice(p), with the stream's own Rng. So a stream's text is identical, character for
+ * independently, and the draw is p = softmax(y / T) from the row's logits with one uniform from the
+ * stream's own Rng (Rng.choice's rule, in the kernel). So a stream's text is identical, character for
  * character, to a batch of one (which is what complete() in src/rnn/generate.ts runs).
  */
 export class BatchSampler {
   readonly kernel: RnnStepKernel;
   private readonly rows: Stream[] = [];
   private readonly ixs: Int32Array;
-  private readonly probs: Float64Array;
   private finished: StreamDone[] = [];
   private nextId = 1;
 
   constructor(params: ParamsLike, readonly capacity: number) {
     this.kernel = new RnnStepKernel(params, capacity);
     this.ixs = new Int32Array(capacity);
-    this.probs = new Float64Array(params.V);
   }
 
   /** Number of streams in the batch. */
@@ -65,6 +62,7 @@ export class BatchSampler {
   add(spec: StreamSpec): number {
     if (this.rows.length >= this.capacity) throw new RangeError(`the batch is full (${this.capacity} streams)`);
     if (!Number.isInteger(spec.length) || spec.length < 0) throw new RangeError(`length must be a whole number >= 0, got ${spec.length}`);
+    if (!(spec.temp > 0 && Number.isFinite(spec.temp))) throw new RangeError(`temperature must be a positive number, got ${spec.temp}`);
     const s: Stream = { id: this.nextId++, spec, pos: 0, out: [] };
     const row = this.rows.length;
     this.rows.push(s);
@@ -77,16 +75,30 @@ export class BatchSampler {
   tick(): StreamDone[] {
     const n = this.rows.length;
     if (n > 0) {
+      const k = this.kernel;
       let sampling = false;
-      for (const s of this.rows) if (s.pos >= s.spec.prompt.length) sampling = true;
-      // y = Why h + by for every row, if any row samples (a row that primes ignores its logits).
-      if (sampling) this.kernel.computeLogits(n);
+      for (let row = 0; row < n; row++) {
+        const s = this.rows[row];
+        if (s.pos < s.spec.prompt.length) {
+          k.invT[row] = 1;
+          k.uniforms[row] = 0;
+        } else {
+          sampling = true;
+          k.invT[row] = 1 / s.spec.temp;
+          k.uniforms[row] = s.spec.rng.next();
+        }
+      }
+      if (sampling) {
+        // y = Why h + by and a draw from softmax(y / T) for every row (a row that primes ignores its draw)
+        k.computeLogits(n);
+        k.draw(n);
+      }
       for (let row = 0; row < n; row++) {
         const s = this.rows[row];
         if (s.pos < s.spec.prompt.length) {
           this.ixs[row] = s.spec.prompt[s.pos++];
         } else {
-          const ix = s.spec.rng.choice(softmax(this.kernel.logitsOf(row), s.spec.temp, this.probs));
+          const ix = k.draws[row];
           s.out.push(ix);
           this.ixs[row] = ix;
         }

@@ -23,6 +23,11 @@ export class RnnStepKernel {
   private readonly y: number;
   private readonly m: Float32Array;
   private readonly ixView: Int32Array;
+  private readonly drawPtrs: { invT: number; u: number; out: number; scratch: number };
+  /** Inputs and outputs of draw(): 1/T and a uniform in [0, 1) per row; the drawn index per row. */
+  readonly invT: Float32Array;
+  readonly uniforms: Float64Array;
+  readonly draws: Int32Array;
 
   constructor(params: ParamsLike, capacity = 1) {
     if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`capacity must be a positive whole number, got ${capacity}`);
@@ -36,8 +41,14 @@ export class RnnStepKernel {
     this.hNext = this.arena.allocF32(capacity * Hp);
     this.ixs = this.arena.alloc(4 * capacity);
     this.y = this.arena.allocF32(capacity * Vp);
-    this.m = this.arena.f32();
-    this.ixView = this.arena.i32();
+    const a = this.arena;
+    this.drawPtrs = { invT: a.allocF32(capacity), u: a.alloc(8 * capacity), out: a.alloc(4 * capacity), scratch: a.allocF32(Vp) };
+    this.m = a.f32();
+    this.ixView = a.i32();
+    const mem = a.exports.memory.buffer;
+    this.invT = new Float32Array(mem, this.drawPtrs.invT, capacity);
+    this.uniforms = new Float64Array(mem, this.drawPtrs.u, capacity);
+    this.draws = new Int32Array(mem, this.drawPtrs.out, capacity);
     writeWeights(this.m, this.w, params);
   }
 
@@ -104,6 +115,18 @@ export class RnnStepKernel {
     this.checkCount(n);
     const { H, Hp, Vp, WhyT, by } = this.w;
     this.arena.exports.logits(this.hCur, this.y, n, H, Hp, Vp, WhyT, by);
+  }
+
+  /**
+   * Draws the next character of rows 0..n-1 from the last computeLogits: p = softmax(y / T), then the
+   * first index whose cumulative probability exceeds the row's uniform (Rng.choice's rule), written to
+   * draws[row]. Set invT[row] = 1/T and uniforms[row] first. In float32 with an exp good to about an ulp,
+   * so p is within ~1e-6 of softmax() in float64 on the same logits.
+   */
+  draw(n: number): void {
+    this.checkCount(n);
+    const d = this.drawPtrs;
+    this.arena.exports.sampleRows(this.y, n, this.V, this.w.Vp, d.invT, d.u, d.out, d.scratch);
   }
 
   /** Row `row`'s logits from the last computeLogits: a live view (V float32s), overwritten by the next call. */

@@ -17,6 +17,8 @@ export interface KernelExports {
   memory: WebAssembly.Memory;
   heapBase(): number;
   tanhArray(src: number, dst: number, n: number): void;
+  expArray(src: number, dst: number, n: number): void;
+  sampleRows(y: number, nb: number, V: number, Vp: number, invT: number, u: number, out: number, scratch: number): void;
   gemm(c: number, x: number, w: number, nb: number, K: number, M: number, xrs: number, xcs: number, ldw: number, ldc: number): void;
   stepHidden(hin: number, hout: number, ixs: number, nb: number, H: number, Hp: number, WhhT: number, WxhT: number, bh: number): void;
   logits(h: number, y: number, nb: number, H: number, Hp: number, Vp: number, WhyT: number, by: number): void;

@@ -53,6 +53,39 @@ describe('float32 step kernel vs the float64 reference', () => {
     expect(worst).toBeLessThan(1e-5);
   });
 
+  it('draws the index Rng.choice(softmax(y / T)) draws, except within 1e-6 of a cumulative boundary', () => {
+    const n = 64;
+    const k = new RnnStepKernel(p, n);
+    const rng = new Rng(8);
+    for (let row = 0; row < n; row++) k.setState(row, Float64Array.from({ length: H }, () => rng.normal() * 0.5));
+    k.computeLogits(n);
+    let compared = 0;
+    for (const T of [0.05, 0.3, 1, 3]) {
+      for (let trial = 0; trial < 20; trial++) {
+        for (let row = 0; row < n; row++) {
+          k.invT[row] = 1 / T;
+          k.uniforms[row] = rng.next();
+        }
+        k.draw(n);
+        for (let row = 0; row < n; row++) {
+          const u = k.uniforms[row];
+          const probs = softmax(k.logitsOf(row), T);
+          let acc = 0;
+          let nearEdge = false;
+          for (const q of probs) {
+            acc += q;
+            if (Math.abs(acc - u) < 1e-6) nearEdge = true;
+          }
+          if (nearEdge) continue;
+          const uniform = { next: () => u };
+          expect(k.draws[row]).toBe(Rng.prototype.choice.call(uniform as unknown as Rng, probs));
+          compared++;
+        }
+      }
+    }
+    expect(compared).toBeGreaterThan(4 * 20 * n * 0.99);
+  });
+
   it('rejects indices outside the vocabulary and rows outside the batch', () => {
     const k = new RnnStepKernel(p, 2);
     expect(() => k.step([V], 1)).toThrow(/outside the vocabulary/);

@@ -95,3 +95,23 @@ describe('WASM gemm', () => {
     expect(worst).toBeLessThan(K * 1.2e-7);
   });
 });
+
+describe('WASM exp (for the softmax of the sampler)', () => {
+  it('is within 2 float32 ulps (relative 2.4e-7) of Math.exp on [-87, 0], and ~0 below', () => {
+    const a = new Arena();
+    const n = 100_000;
+    const src = a.allocF32(n);
+    const dst = a.allocF32(n);
+    const m = a.f32();
+    const xs = m.subarray(src >> 2, (src >> 2) + n);
+    for (let i = 0; i < n; i++) xs[i] = -87 * (i / (n - 1)) ** 2;
+    a.exports.expArray(src, dst, n);
+    const ys = m.subarray(dst >> 2, (dst >> 2) + n);
+    let worst = 0;
+    for (let i = 0; i < n; i++) worst = Math.max(worst, Math.abs(ys[i] / Math.exp(xs[i]) - 1));
+    expect(worst).toBeLessThan(2.4e-7);
+    xs.fill(-1e4, 0, 4);
+    a.exports.expArray(src, dst, 4);
+    for (let i = 0; i < 4; i++) expect(ys[i]).toBeLessThan(1e-37);
+  });
+});

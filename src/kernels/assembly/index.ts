@@ -392,3 +392,65 @@ export function trainBackward(
     for (let c: usize = 0; c < yBytes; c += 16) v128.store(dby + c, f32x4.add(v128.load(dby + c), v128.load(r + c)));
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Sampling: softmax with temperature and one draw per row, for the generation loop.
+
+// @ts-ignore: decorator
+@inline
+function exp4(a: v128): v128 {
+  // Cephes' expf: exp(x) = 2^n · exp(r), n = round(x / ln 2), r = x − n ln 2 (in two parts), exp(r) by a
+  // degree-6 polynomial; about an ulp. Inputs here are ≤ 0; below −87.3 they clamp (exp ≈ 1e−38, i.e. 0).
+  const x = f32x4.pmax(a, f32x4.splat(-87.3));
+  const n = f32x4.nearest(f32x4.mul(x, f32x4.splat(1.44269504089)));
+  let r = f32x4.sub(x, f32x4.mul(n, f32x4.splat(0.693359375)));
+  r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(-2.12194440e-4)));
+  let p = f32x4.add(f32x4.mul(f32x4.splat(1.9875691500e-4), r), f32x4.splat(1.3981999507e-3));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(8.3334519073e-3));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(4.1665795894e-2));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.6666665459e-1));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(5.0000001201e-1));
+  p = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(p, r), r), r), f32x4.splat(1));
+  const scale = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
+  return f32x4.mul(p, scale);
+}
+
+/** dst[i] = exp(src[i]) for i < n (n a multiple of 4, src ≤ 0). For tests of the approximation. */
+export function expArray(src: usize, dst: usize, n: i32): void {
+  for (let i = 0; i < n; i += 4) v128.store(dst + (<usize>i << 2), exp4(v128.load(src + (<usize>i << 2))));
+}
+
+/**
+ * For rows b < nb of y (rows of Vp, V used): e = exp((y − max y) / T_b), and out[b] = the first index i
+ * with u_b · Σe < e_0 + … + e_i, that is rng.choice's rule on p = e / Σe with the uniform u_b (float64);
+ * if rounding leaves no such i, the last index with e_i > 0. invT[b] = 1/T_b (float32), scratch holds Vp floats.
+ */
+export function sampleRows(y: usize, nb: i32, V: i32, Vp: i32, invT: usize, u: usize, out: usize, scratch: usize): void {
+  const rowBytes = <usize>Vp << 2;
+  const vBytes = <usize>V << 2;
+  for (let b = 0; b < nb; b++) {
+    const r = y + <usize>b * rowBytes;
+    let top: f32 = load<f32>(r);
+    for (let c: usize = 4; c < vBytes; c += 4) top = Mathf.max(top, load<f32>(r + c));
+    const vmax = f32x4.splat(top);
+    const vinv = v128.load32_splat(invT + (<usize>b << 2));
+    for (let c: usize = 0; c < rowBytes; c += 16) v128.store(scratch + c, exp4(f32x4.mul(f32x4.sub(v128.load(r + c), vmax), vinv)));
+    let sum: f64 = 0;
+    for (let c: usize = 0; c < vBytes; c += 4) sum += <f64>load<f32>(scratch + c);
+    const target = load<f64>(u + (<usize>b << 3)) * sum;
+    let acc: f64 = 0;
+    let pick = -1;
+    for (let c = 0; c < V; c++) {
+      acc += <f64>load<f32>(scratch + (<usize>c << 2));
+      if (target < acc) {
+        pick = c;
+        break;
+      }
+    }
+    if (pick < 0) {
+      pick = V - 1;
+      while (pick > 0 && load<f32>(scratch + (<usize>pick << 2)) == 0) pick--;
+    }
+    store<i32>(out + (<usize>b << 2), pick);
+  }
+}
