@@ -4,7 +4,8 @@
  *   sample_chars_per_s        one stream, complete() (float32 WASM stepper, softmax + draw in JS)
  *   train_chars_per_s.b1s25   min-char-rnn's loop: batch 1, seq 25, clip 5, Adagrad, on the batched kernel
  *   train_chars_per_s.b1s25_float64   the same loop on the float64 reference lossFun (for the ratio)
- *   train_chars_per_s.batched B = 32 streams × seq 100 on the batched kernel, clip 5, Adagrad
+ *   train_chars_per_s.batched B = 32 streams × seq 100 on the batched kernel over 2 threads, clip 5, Adagrad
+ *   train_chars_per_s.batched_1thread  the same on one thread
  *   serve_chars_per_s[n]      n concurrent generations on one BatchSampler (continuous batching):
  *                             sampled characters per second, all streams together
  *
@@ -92,11 +93,11 @@ function windows(B: number, T: number, at: number[]): { inputs: Int32Array; targ
 }
 
 /** One optimiser step from float32 kernel gradients: clip to [−5, 5], Adagrad (lr 0.1) on the float64 parameters. */
-function kernelTrainer(B: number, T: number): () => number {
+function kernelTrainer(B: number, T: number, threads = 1): () => number {
   const p: Params = initParams(H, V, () => rng.normal(), 0.01);
   const mem = zerosLike(p);
   const g = zerosLike(p);
-  const trainer = createBatchedTrainer(H, V, B, T);
+  const trainer = createBatchedTrainer(H, V, B, T, { threads });
   const at = Array.from({ length: B }, (_, b) => Math.floor((b * data.length) / B));
   let h: ArrayLike<number> = new Float32Array(B * H);
   return () => {
@@ -127,7 +128,8 @@ function referenceTrainer(): () => number {
 
 const b1s25 = measure('train b1 s25 (kernel)', kernelTrainer(1, 25));
 const b1s25Reference = measure('train b1 s25 (float64 reference)', referenceTrainer(), Math.min(SECONDS, 3));
-const batched = measure('train b32 s100 (kernel)', kernelTrainer(32, 100), SECONDS + 2);
+const batched1 = measure('train b32 s100 (kernel, 1 thread)', kernelTrainer(32, 100), SECONDS + 1);
+const batched = measure('train b32 s100 (kernel, 2 threads)', kernelTrainer(32, 100, 2), SECONDS + 1);
 
 // ---- serving: n concurrent generations with continuous batching
 const serve: Record<string, number> = {};
@@ -149,7 +151,12 @@ console.log(
   JSON.stringify({
     hidden: H,
     sample_chars_per_s: Math.round(sample.wall),
-    train_chars_per_s: { b1s25: Math.round(b1s25.wall), batched: Math.round(batched.wall), b1s25_float64: Math.round(b1s25Reference.wall) },
+    train_chars_per_s: {
+      b1s25: Math.round(b1s25.wall),
+      batched: Math.round(batched.wall),
+      batched_1thread: Math.round(batched1.wall),
+      b1s25_float64: Math.round(b1s25Reference.wall),
+    },
     serve_chars_per_s: serve,
   }),
 );

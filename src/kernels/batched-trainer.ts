@@ -21,8 +21,13 @@
  * Stream b's loss and gradients are those of lossFun(params, inputs[b], targets[b], hprev[b]) computed in
  * float32 (test/kernels/batched-trainer.test.ts checks them against the float64 reference).
  * One trainer holds its buffers for its (H, V, B, T); it is not safe to share between concurrent callers.
+ *
+ * Options: createBatchedTrainer(H, V, B, T, { threads: 2 }) splits the streams over this thread and a
+ * worker thread (same synchronous call; the caller blocks until both halves are done). Call
+ * trainer.close() when done with it (the worker is unref'd, so a forgotten one does not hold the process).
  */
 import { allocWeights, type Params32, type ParamsLike, type WeightPtrs, writeWeights } from './layout.ts';
+import { ParallelBatchedTrainer } from './parallel-trainer.ts';
 import { Arena } from './wasm.ts';
 
 export type { Params32 } from './layout.ts';
@@ -41,9 +46,19 @@ export interface BatchedTrainer {
   readonly B: number;
   readonly T: number;
   lossAndGrads(params: ParamsLike, inputs: IndexBatch, targets: IndexBatch, hprev: ArrayLike<number>): BatchedLoss;
+  /** Releases worker threads, if any. */
+  close(): Promise<unknown>;
 }
 
-export function createBatchedTrainer(H: number, V: number, B: number, T: number): BatchedTrainer {
+export interface TrainerOptions {
+  /** 1 (default) or 2: run half of the streams on a worker thread. */
+  threads?: number;
+}
+
+export function createBatchedTrainer(H: number, V: number, B: number, T: number, opts: TrainerOptions = {}): BatchedTrainer {
+  const threads = opts.threads ?? 1;
+  if (threads !== 1 && threads !== 2) throw new RangeError(`threads must be 1 or 2, got ${threads}`);
+  if (threads === 2 && B >= 2) return new ParallelBatchedTrainer(H, V, B, T, (h, v, b, t) => new WasmBatchedTrainer(h, v, b, t));
   return new WasmBatchedTrainer(H, V, B, T);
 }
 
@@ -90,6 +105,10 @@ class WasmBatchedTrainer implements BatchedTrainer {
     this.dWhy = a.allocF32(V * Hp);
     this.dbh = a.allocF32(Hp);
     this.dby = a.allocF32(Vp);
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
   }
 
   lossAndGrads(params: ParamsLike, inputs: IndexBatch, targets: IndexBatch, hprev: ArrayLike<number>): BatchedLoss {

@@ -50,6 +50,25 @@ describe('batched float32 trainer vs min-char-rnn lossFun (float64), stream by s
     expect(flat.h).toEqual(nested.h);
   });
 
+  it('threads: 2 gives the same states and, up to float32 summation order, the same loss and gradients', async () => {
+    const H = 20, V = 9, B = 5, T = 7;
+    const { p, inputs, targets, hprev } = problem(H, V, B, T, 4);
+    const one = createBatchedTrainer(H, V, B, T).lossAndGrads(p, inputs, targets, hprev);
+    const parallel = createBatchedTrainer(H, V, B, T, { threads: 2 });
+    try {
+      for (let round = 0; round < 2; round++) {
+        const two = parallel.lossAndGrads(p, inputs, targets, hprev);
+        expect(two.h).toEqual(one.h);
+        expect(Math.abs(two.loss - one.loss) / one.loss).toBeLessThan(1e-6);
+        for (const name of PARAM_NAMES) expect(maxAbsDiff(two.grads[name], one.grads[name]) / maxAbs(one.grads[name]), name).toBeLessThan(1e-5);
+      }
+      expect(() => parallel.lossAndGrads(p, inputs, [[0]], hprev)).toThrow(/5 sequences of 7/);
+      expect(() => parallel.lossAndGrads(p, inputs.map((s, b) => (b === 4 ? s.map(() => V) : s)), targets, hprev)).toThrow(/inputs\[4\]\[0\] = 9/);
+    } finally {
+      await parallel.close();
+    }
+  });
+
   it('rejects batches of the wrong shape and indices outside the vocabulary', () => {
     const H = 5, V = 4, B = 2, T = 3;
     const { p, inputs, targets, hprev } = problem(H, V, B, T, 3);
