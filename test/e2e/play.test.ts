@@ -5,9 +5,11 @@ import { complete } from '../../src/rnn/generate.ts';
 import { loadSnapshot } from '../../src/snapshot/index.ts';
 import { REFERENCE_SNAPSHOT, REPO } from './harness.ts';
 
-function play(input: string, env: Record<string, string> = {}) {
+/** Through npm, exactly as the README says (`viaNpm`), or straight through node (faster). */
+function play(input: string, env: Record<string, string> = {}, viaNpm = false) {
   const { DISCORD_TOKEN: _t, REDIS_URL: _r, ...rest } = process.env;
-  const r = spawnSync('npm', ['run', '--silent', 'play'], {
+  const [cmd, args] = viaNpm ? ['npm', ['run', '--silent', 'play']] : [process.execPath, ['--import', 'tsx', 'src/play/main.ts']];
+  const r = spawnSync(cmd, args, {
     cwd: REPO,
     input,
     encoding: 'utf8',
@@ -20,7 +22,7 @@ function play(input: string, env: Record<string, string> = {}) {
 
 describe('npm run play', () => {
   it('prints the continuation for a piped /bard and exits at the end of input', () => {
-    const r = play('/bard prompt:"JULIET:" temp:0.5 length:80\n');
+    const r = play('/bard prompt:"JULIET:" temp:0.5 length:80\n', {}, true);
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
     const seed = Number(/seed (\d+)/.exec(r.out)![1]);
@@ -47,8 +49,9 @@ describe('npm run play', () => {
         '/bard temp:99 prompt:x',
         '/why-colon',
         'help',
-        'quit',
-        '/bard prompt:"never read"',
+        // Still open at the end of input: revealed then.
+        '/bard-round prompt:"QUEEN:" temps:"0.5 2" seconds:600',
+        'vote B as romeo',
       ].join('\n'),
     );
     expect(r.code).toBe(0);
@@ -64,13 +67,13 @@ describe('npm run play', () => {
     expect(r.out).toMatch(/The temperature must be a number from 0\.05 to 5 \(you gave 99\)/);
     expect(r.out).toMatch(/Why ':' is followed by a newline or a space/);
     expect(r.out).toMatch(/\[chart: why-colon\.png, \d+ bytes\]/);
-    expect(r.out).not.toContain('never read');
+    expect(r.out.trimEnd()).toMatch(/The round is over\. The winner is B\.\n {2}A: temperature (0\.5|2), 0 votes\n {2}B: temperature (0\.5|2), 1 vote {2}<- winner$/);
   });
 
-  it('reveals a pending round when the input ends', () => {
-    const r = play('/bard-round prompt:"KING:" temps:"0.5 2" seconds:600\nvote A\n');
+  it('quit stops reading', () => {
+    const r = play('quit\n/bard prompt:"never read"\n');
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/The round is over\. The winner is A\./);
+    expect(r.out).toBe('');
   });
 
   it('a missing snapshot: one clear line and exit 1', () => {
