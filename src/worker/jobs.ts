@@ -11,6 +11,7 @@ import { keys, LABELS, RoundState, type ResultState, type Target } from '../bard
 import type { CompleteJob, Job, JobProducer, RevealJob, RoundJob, WhyColonJob } from '../queue/jobs.ts';
 import { Rng } from '../rnn/rng.ts';
 import { getJson, setJson, type Store } from '../store/store.ts';
+import { ExplainError } from '../explain/index.ts';
 import type { ExplainColon } from './explain.ts';
 import type { Generate } from './generate.ts';
 
@@ -162,6 +163,13 @@ async function runReveal(d: RevealJob, deps: JobDeps): Promise<void> {
 }
 
 async function runWhyColon(d: WhyColonJob, deps: JobDeps): Promise<void> {
-  const e = await deps.explainColon();
+  let e;
+  try {
+    e = await deps.explainColon();
+  } catch (err) {
+    // A model without ':' (or without both newline and space) cannot be asked: say so rather than retry.
+    if (!(err instanceof ExplainError)) throw err;
+    return deps.poster.show(d.target, { kind: 'notice', text: `This model cannot answer that: ${err.message}.` });
+  }
   await deps.poster.show(d.target, { kind: 'explanation', requester: d.requester, text: e.text, image: e.image });
 }

@@ -49,7 +49,7 @@ const deps: JobDeps = {
   log,
 };
 
-async function process_(bull: BullJob): Promise<void> {
+async function processJob(bull: BullJob): Promise<void> {
   let job;
   try {
     job = parseJob(bull.name, bull.data);
@@ -75,7 +75,7 @@ async function process_(bull: BullJob): Promise<void> {
   }
 }
 
-const worker = new Worker(config.queueName, process_, { connection: redis, prefix: config.prefix, concurrency: config.workerConcurrency });
+const worker = new Worker(config.queueName, processJob, { connection: redis, prefix: config.prefix, concurrency: config.workerConcurrency });
 worker.on('error', (e) => log.warn({ err: e.message }, 'worker error'));
 worker.on('ready', () => log.info({ queue: config.queueName, prefix: config.prefix, model: name, concurrency: config.workerConcurrency }, 'worker ready'));
 

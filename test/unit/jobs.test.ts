@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Reply } from '../../src/bard/replies.ts';
+import { ExplainError } from '../../src/explain/index.ts';
 import { keys, ResultState } from '../../src/bard/state.ts';
 import { silentLogger } from '../../src/log.ts';
 import { InvalidJobError, parseJob, type CompleteJob } from '../../src/queue/jobs.ts';
@@ -147,6 +148,20 @@ describe('round and reveal jobs', () => {
     await runJob({ name: 'round', data }, deps);
     expect(posted[1].reply).toEqual(posted[0].reply);
     expect(queue.delayedCount).toBe(1);
+  });
+});
+
+describe('why-colon job', () => {
+  it('posts the analysis with its chart, or a notice when the model cannot be asked', async () => {
+    const { posted, deps } = setup();
+    const target = { interactionId: '400000000000000001', token: 't' };
+    await runJob({ name: 'why-colon', data: { target, requester: alice } }, deps);
+    expect(posted[0].reply).toMatchObject({ kind: 'explanation', text: 'because', image: { name: 'x.png' } });
+    deps.explainColon = async () => {
+      throw new ExplainError('":" is not in the model\'s vocabulary');
+    };
+    await runJob({ name: 'why-colon', data: { target, requester: alice } }, deps);
+    expect(posted[1].reply).toEqual({ kind: 'notice', text: 'This model cannot answer that: ":" is not in the model\'s vocabulary.' });
   });
 });
 
