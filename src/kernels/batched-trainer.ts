@@ -116,7 +116,7 @@ class WasmBatchedTrainer implements BatchedTrainer {
     const { Hp, Vp } = w;
     const m = this.arena.f32();
     const mi = this.arena.i32();
-    writeWeights(m, w, params);
+    writeWeights(this.arena, w, params);
     this.writeIndices(mi, this.xs >> 2, inputs, 'inputs');
     this.writeIndices(mi, this.targets >> 2, targets, 'targets');
     if (hprev.length !== B * H) throw new RangeError(`hprev has ${hprev.length} entries, expected B*H = ${B * H}`);

@@ -51,6 +51,8 @@ export interface WeightPtrs {
   by: number;
   Whh: number;
   Why: number;
+  /** Staging area: Wxh, Whh, Why as given (row-major, unpadded), transposed from here by the kernel. */
+  raw: number;
 }
 
 export function allocWeights(arena: Arena, H: number, V: number, backward: boolean): WeightPtrs {
@@ -68,31 +70,34 @@ export function allocWeights(arena: Arena, H: number, V: number, backward: boole
     by: arena.allocF32(Vp),
     Whh: backward ? arena.allocF32(H * Hp) : 0,
     Why: backward ? arena.allocF32(V * Hp) : 0,
+    raw: arena.allocF32(H * V + H * H + V * H),
   };
 }
 
 /** Copies (and rounds to float32) the parameters into the kernel layout. Pads were zeroed by alloc and stay zero. */
-export function writeWeights(m: Float32Array, w: WeightPtrs, p: ParamsLike): void {
+export function writeWeights(arena: Arena, w: WeightPtrs, p: ParamsLike): void {
   const { H, V, Hp, Vp } = w;
   if (p.H !== H || p.V !== V) throw new Error(`parameters are H=${p.H}, V=${p.V} but the kernels were built for H=${H}, V=${V}`);
-  const WhhT = w.WhhT >> 2;
-  const WxhT = w.WxhT >> 2;
-  const WhyT = w.WhyT >> 2;
-  for (let j = 0; j < H; j++) {
-    for (let k = 0; k < H; k++) m[WhhT + k * Hp + j] = p.Whh[j * H + k];
-    for (let i = 0; i < V; i++) m[WxhT + i * Hp + j] = p.Wxh[j * V + i];
-    m[(w.bh >> 2) + j] = p.bh[j];
+  const sizes = { Wxh: H * V, Whh: H * H, Why: V * H, bh: H, by: V } as const;
+  for (const [name, n] of Object.entries(sizes)) {
+    const got = p[name as keyof typeof sizes].length;
+    if (got !== n) throw new Error(`parameter ${name} has ${got} entries, expected ${n} for H=${H}, V=${V}`);
   }
-  for (let c = 0; c < V; c++) {
-    for (let j = 0; j < H; j++) m[WhyT + j * Vp + c] = p.Why[c * H + j];
-    m[(w.by >> 2) + c] = p.by[c];
-  }
-  if (w.Whh) {
-    const Whh = w.Whh >> 2;
-    for (let j = 0; j < H; j++) for (let k = 0; k < H; k++) m[Whh + j * Hp + k] = p.Whh[j * H + k];
-  }
-  if (w.Why) {
-    const Why = w.Why >> 2;
-    for (let c = 0; c < V; c++) for (let j = 0; j < H; j++) m[Why + c * Hp + j] = p.Why[c * H + j];
-  }
+  const m = arena.f32();
+  // Stage the row-major matrices as they are (a typed-array set converts float64 to float32 natively),
+  // then let the kernel transpose them into place.
+  const rawWxh = w.raw;
+  const rawWhh = rawWxh + 4 * H * V;
+  const rawWhy = rawWhh + 4 * H * H;
+  m.set(p.Wxh, rawWxh >> 2);
+  m.set(p.Whh, rawWhh >> 2);
+  m.set(p.Why, rawWhy >> 2);
+  m.set(p.bh, w.bh >> 2);
+  m.set(p.by, w.by >> 2);
+  const e = arena.exports;
+  e.transpose(rawWxh, w.WxhT, H, V, V, Hp); // WxhT[i][j] = Wxh[j][i]
+  e.transpose(rawWhh, w.WhhT, H, H, H, Hp); // WhhT[k][j] = Whh[j][k]
+  e.transpose(rawWhy, w.WhyT, V, H, H, Vp); // WhyT[j][c] = Why[c][j]
+  if (w.Whh) for (let j = 0; j < H; j++) m.copyWithin((w.Whh >> 2) + j * Hp, (rawWhh >> 2) + j * H, (rawWhh >> 2) + (j + 1) * H);
+  if (w.Why) for (let c = 0; c < V; c++) m.copyWithin((w.Why >> 2) + c * Hp, (rawWhy >> 2) + c * H, (rawWhy >> 2) + (c + 1) * H);
 }

@@ -49,12 +49,12 @@ export class RnnStepKernel {
     this.invT = new Float32Array(mem, this.drawPtrs.invT, capacity);
     this.uniforms = new Float64Array(mem, this.drawPtrs.u, capacity);
     this.draws = new Int32Array(mem, this.drawPtrs.out, capacity);
-    writeWeights(this.m, this.w, params);
+    writeWeights(this.arena, this.w, params);
   }
 
   /** Copies (new values of) the parameters in, rounded to float32. */
   load(params: ParamsLike): void {
-    writeWeights(this.m, this.w, params);
+    writeWeights(this.arena, this.w, params);
   }
 
   /** Sets row `row`'s hidden state (rounded to float32). */
