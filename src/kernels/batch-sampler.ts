@@ -71,6 +71,15 @@ export class BatchSampler {
     return s.id;
   }
 
+  /** Drops a stream before it finishes (its job was cancelled); false if no such stream is running. */
+  cancel(id: number): boolean {
+    const row = this.rows.findIndex((s) => s.id === id);
+    if (row < 0) return false;
+    this.retire(row);
+    this.finished.pop();
+    return true;
+  }
+
   /** Advances every stream by one character; returns the streams that finished (including any that needed no step). */
   tick(): StreamDone[] {
     const n = this.rows.length;

@@ -145,6 +145,22 @@ describe('batched == alone', () => {
       expect(results.get(i)!.h32).toEqual(alone[i].h32);
     });
   });
+
+  it('a cancelled stream leaves, and the others still get their own text', () => {
+    const spec = (seed: number) => ({ h0: new Float64Array(H), prompt: [1, 2, 3], length: 40, temp: 1, rng: new Rng(seed) });
+    const alone = new BatchSampler(p, 1);
+    alone.add(spec(2));
+    const expected = alone.drain()[0].ixs;
+    const batch = new BatchSampler(p, 3);
+    const a = batch.add(spec(1));
+    const b = batch.add(spec(2));
+    for (let t = 0; t < 10; t++) expect(batch.tick()).toEqual([]);
+    expect(batch.cancel(a)).toBe(true);
+    expect(batch.cancel(a)).toBe(false);
+    const done = batch.drain();
+    expect(done.map((d) => d.id)).toEqual([b]);
+    expect(done[0].ixs).toEqual(expected);
+  });
 });
 
 describe('generation through complete() on the fast path', () => {
