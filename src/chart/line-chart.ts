@@ -56,7 +56,7 @@ export function lineChartSvg(opts: LineChartOptions): string {
   out.push(`<text x="${m.left + pw / 2}" y="${Hh - 14}" text-anchor="middle">${escapeXml(opts.xLabel)}</text>`);
   out.push(`<text transform="translate(18 ${m.top + ph / 2}) rotate(-90)" text-anchor="middle">${escapeXml(opts.yLabel)}</text>`);
 
-  opts.series.forEach((s, i) => {
+  opts.series.filter((s) => s.points.length > 0).forEach((s, i) => {
     const good = s.points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
     if (good.length > 1) {
       const d = good.map(([x, y]) => `${f(sx(x))},${f(sy(y))}`).join(' ');
@@ -64,8 +64,8 @@ export function lineChartSvg(opts: LineChartOptions): string {
     }
     if (s.dots || good.length === 1) for (const [x, y] of good) out.push(`<circle cx="${f(sx(x))}" cy="${f(sy(y))}" r="3" fill="${s.color}"/>`);
     const ly = m.top + 16 + i * 18;
-    out.push(`<line x1="${m.left + pw - 150}" x2="${m.left + pw - 126}" y1="${ly - 4}" y2="${ly - 4}" stroke="${s.color}" stroke-width="3"/>`);
-    out.push(`<text x="${m.left + pw - 120}" y="${ly}">${escapeXml(s.name)}</text>`);
+    out.push(`<line x1="${m.left + pw - 170}" x2="${m.left + pw - 146}" y1="${ly - 4}" y2="${ly - 4}" stroke="${s.color}" stroke-width="3"/>`);
+    out.push(`<text x="${m.left + pw - 140}" y="${ly}">${escapeXml(s.name)}</text>`);
   });
   out.push('</svg>');
   return out.join('\n');

@@ -248,7 +248,7 @@ async function runTrain(opts: TrainOpts, cmd: Command): Promise<void> {
   };
   const model = trainer.model(meta);
   saveSnapshot(out, model);
-  writeFileSync(curvePath, lossCurvePng(trainer.history, `${name}: loss per character`, `validation ${val.natsPerChar.toFixed(4)} nats/char after ${trainer.step} steps, ${(trainer.charsSeen / 1e6).toFixed(1)}M chars, ${formatDuration(seconds)}`));
+  writeFileSync(curvePath, lossCurvePng(trainer.history, `${name}: loss per character`, `validation ${val.natsPerChar.toFixed(4)} nats/char after ${trainer.step} steps, ${formatChars(trainer.charsSeen)} chars, ${formatDuration(seconds)}`));
   saveCheckpoint(checkpointPath, trainer, info);
   const summary = {
     out, curve: curvePath, checkpoint: checkpointPath, name, steps: trainer.step, chars_seen: trainer.charsSeen,
@@ -373,6 +373,10 @@ function defaultCheckpoint(out: string): string {
 
 function flagName(key: string): string {
   return '--' + key.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
+}
+
+function formatChars(n: number): string {
+  return n >= 1e6 ? `${(n / 1e6).toFixed(1)}M` : n >= 1e3 ? `${Math.round(n / 1e3)}k` : String(n);
 }
 
 function round(x: number): number {

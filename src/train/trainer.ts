@@ -18,6 +18,8 @@ export interface CurvePoint {
   step: number;
   chars: number;
   loss: number;
+  /** Validation points: true when the whole validation range was scored (not just its beginning). */
+  full?: boolean;
 }
 
 export interface History {
@@ -160,11 +162,12 @@ export class Trainer {
   validate(maxChars = 0): { natsPerChar: number; chars: number } {
     const val = this.corpus.val;
     if (val.length < 2) return { natsPerChar: NaN, chars: 0 };
-    const ixs = maxChars > 0 && maxChars + 1 < val.length ? val.subarray(0, maxChars + 1) : val;
+    const full = !(maxChars > 0 && maxChars + 1 < val.length);
+    const ixs = full ? val : val.subarray(0, maxChars + 1);
     const r = textLoss(this.params, ixs, this.startState());
     const last = this.history.val.at(-1);
-    if (last && last.step === this.step) this.history.val.pop();
-    this.history.val.push({ step: this.step, chars: this.charsSeen, loss: r.natsPerChar });
+    if (last && last.step === this.step && last.full === full) this.history.val.pop();
+    this.history.val.push({ step: this.step, chars: this.charsSeen, loss: r.natsPerChar, full });
     return r;
   }
 
