@@ -89,7 +89,7 @@ class WasmBatchedTrainer implements BatchedTrainer {
       if (!Number.isInteger(v) || v < 1) throw new RangeError(`${name} must be a positive whole number, got ${v}`);
     }
     const a = (this.arena = new Arena());
-    this.w = allocWeights(a, H, V, true);
+    this.w = allocWeights(a, H, V, 'train');
     const { Hp, Vp } = this.w;
     const N = B * T;
     this.hs = a.allocF32((T + 1) * B * Hp);

@@ -35,9 +35,11 @@ export function toParams32(p: ParamsLike): Params32 {
 }
 
 /**
- * Where the weights live in an Arena, laid out for the kernels (rows of Hp or Vp floats, zero padded):
+ * Where the weights live in an Arena, laid out for the kernels (rows padded with zeros to Hp or Vp floats):
  *   WhhT[k][j] = Whh[j][k]   WxhT[i][j] = Wxh[j][i]   WhyT[j][c] = Why[c][j]   (forward: rows are inputs)
  *   Whh[j][k], Why[c][j]                                                     (backward, training only)
+ * For stepping, WhhT and WhyT sit side by side in one matrix [WhhT | WhyT] (row stride Hp + Vp), so one
+ * product gives both Whh·h and Why·h; for training they are separate (row strides Hp and Vp).
  */
 export interface WeightPtrs {
   H: number;
@@ -45,9 +47,11 @@ export interface WeightPtrs {
   Hp: number;
   Vp: number;
   WhhT: number;
+  ldWhhT: number;
   WxhT: number;
   bh: number;
   WhyT: number;
+  ldWhyT: number;
   by: number;
   Whh: number;
   Why: number;
@@ -55,21 +59,25 @@ export interface WeightPtrs {
   raw: number;
 }
 
-export function allocWeights(arena: Arena, H: number, V: number, backward: boolean): WeightPtrs {
+export function allocWeights(arena: Arena, H: number, V: number, mode: 'step' | 'train'): WeightPtrs {
   const Hp = pad4(H);
   const Vp = pad4(V);
+  const train = mode === 'train';
+  const Wcat = train ? 0 : arena.allocF32(H * (Hp + Vp));
   return {
     H,
     V,
     Hp,
     Vp,
-    WhhT: arena.allocF32(H * Hp),
+    WhhT: train ? arena.allocF32(H * Hp) : Wcat,
+    ldWhhT: train ? Hp : Hp + Vp,
     WxhT: arena.allocF32(V * Hp),
     bh: arena.allocF32(Hp),
-    WhyT: arena.allocF32(H * Vp),
+    WhyT: train ? arena.allocF32(H * Vp) : Wcat + 4 * Hp,
+    ldWhyT: train ? Vp : Hp + Vp,
     by: arena.allocF32(Vp),
-    Whh: backward ? arena.allocF32(H * Hp) : 0,
-    Why: backward ? arena.allocF32(V * Hp) : 0,
+    Whh: train ? arena.allocF32(H * Hp) : 0,
+    Why: train ? arena.allocF32(V * Hp) : 0,
     raw: arena.allocF32(H * V + H * H + V * H),
   };
 }
@@ -96,8 +104,8 @@ export function writeWeights(arena: Arena, w: WeightPtrs, p: ParamsLike): void {
   m.set(p.by, w.by >> 2);
   const e = arena.exports;
   e.transpose(rawWxh, w.WxhT, H, V, V, Hp); // WxhT[i][j] = Wxh[j][i]
-  e.transpose(rawWhh, w.WhhT, H, H, H, Hp); // WhhT[k][j] = Whh[j][k]
-  e.transpose(rawWhy, w.WhyT, V, H, H, Vp); // WhyT[j][c] = Why[c][j]
+  e.transpose(rawWhh, w.WhhT, H, H, H, w.ldWhhT); // WhhT[k][j] = Whh[j][k]
+  e.transpose(rawWhy, w.WhyT, V, H, H, w.ldWhyT); // WhyT[j][c] = Why[c][j]
   if (w.Whh) for (let j = 0; j < H; j++) m.copyWithin((w.Whh >> 2) + j * Hp, (rawWhh >> 2) + j * H, (rawWhh >> 2) + (j + 1) * H);
   if (w.Why) for (let c = 0; c < V; c++) m.copyWithin((w.Why >> 2) + c * Hp, (rawWhy >> 2) + c * H, (rawWhy >> 2) + (c + 1) * H);
 }

@@ -9,6 +9,10 @@ import { Arena } from './wasm.ts';
  * whatever n and whatever the other rows hold, so a stream stepped in a batch produces exactly
  * the bits (and so the characters) it produces alone.
  *
+ * computeLogits computes Whh · h along with Why · h (one product with [WhhT | WhyT]), and a step that
+ * follows it only adds the input column and the bias and applies tanh; a step without it does the
+ * product itself. The two routes give the same bits.
+ *
  * The weights are copied in at construction; after the parameters change, call load(params).
  */
 export class RnnStepKernel {
@@ -20,7 +24,9 @@ export class RnnStepKernel {
   private hCur: number;
   private hNext: number;
   private readonly ixs: number;
-  private readonly y: number;
+  /** Rows of Hp + Vp floats: [Whh · h | Why · h + by] for the current h, valid for rows < projected. */
+  private readonly sy: number;
+  private projected = 0;
   private readonly m: Float32Array;
   private readonly ixView: Int32Array;
   private readonly drawPtrs: { invT: number; u: number; out: number; scratch: number };
@@ -35,12 +41,12 @@ export class RnnStepKernel {
     this.V = params.V;
     this.capacity = capacity;
     this.arena = new Arena();
-    this.w = allocWeights(this.arena, params.H, params.V, false);
+    this.w = allocWeights(this.arena, params.H, params.V, 'step');
     const { Hp, Vp } = this.w;
     this.hCur = this.arena.allocF32(capacity * Hp);
     this.hNext = this.arena.allocF32(capacity * Hp);
     this.ixs = this.arena.alloc(4 * capacity);
-    this.y = this.arena.allocF32(capacity * Vp);
+    this.sy = this.arena.allocF32(capacity * (Hp + Vp));
     const a = this.arena;
     this.drawPtrs = { invT: a.allocF32(capacity), u: a.alloc(8 * capacity), out: a.alloc(4 * capacity), scratch: a.allocF32(Vp) };
     this.m = a.f32();
@@ -55,6 +61,7 @@ export class RnnStepKernel {
   /** Copies (new values of) the parameters in, rounded to float32. */
   load(params: ParamsLike): void {
     writeWeights(this.arena, this.w, params);
+    this.projected = 0;
   }
 
   /** Sets row `row`'s hidden state (rounded to float32). */
@@ -63,6 +70,7 @@ export class RnnStepKernel {
     if (h.length !== this.H) throw new RangeError(`state has ${h.length} entries, expected ${this.H}`);
     const base = (this.hCur >> 2) + row * this.w.Hp;
     for (let j = 0; j < this.H; j++) this.m[base + j] = h[j];
+    this.projected = 0;
   }
 
   /** Row `row`'s hidden state, as float64 (exact: every float32 is a float64). */
@@ -73,7 +81,7 @@ export class RnnStepKernel {
     return out;
   }
 
-  /** Copies row `from`'s state (and logits) over row `to`: lets a batch stay packed when a stream leaves. */
+  /** Copies row `from`'s state (and its logits) over row `to`: lets a batch stay packed when a stream leaves. */
   moveRow(from: number, to: number): void {
     this.checkRow(from);
     this.checkRow(to);
@@ -81,8 +89,10 @@ export class RnnStepKernel {
     const { Hp, Vp } = this.w;
     const h = this.hCur >> 2;
     this.m.copyWithin(h + to * Hp, h + from * Hp, h + (from + 1) * Hp);
-    const y = this.y >> 2;
-    this.m.copyWithin(y + to * Vp, y + from * Vp, y + (from + 1) * Vp);
+    const sy = this.sy >> 2;
+    const M = Hp + Vp;
+    this.m.copyWithin(sy + to * M, sy + from * M, sy + (from + 1) * M);
+    if (from >= this.projected) this.projected = Math.min(this.projected, to);
   }
 
   /** Advances rows 0..n-1 by one input character each: h = tanh(Wxh[:, ixs[b]] + Whh h + bh). */
@@ -94,11 +104,14 @@ export class RnnStepKernel {
       if (!(ix >= 0 && ix < this.V)) throw new RangeError(`input index ${ix} is outside the vocabulary (0..${this.V - 1})`);
       this.ixView[base + b] = ix;
     }
-    const { H, Hp, WhhT, WxhT, bh } = this.w;
-    this.arena.exports.stepHidden(this.hCur, this.hNext, this.ixs, n, H, Hp, WhhT, WxhT, bh);
+    const { H, Hp, Vp, WhhT, ldWhhT, WxhT, bh } = this.w;
+    const e = this.arena.exports;
+    if (this.projected >= n) e.finishStep(this.sy, this.hNext, this.ixs, n, Hp, Vp, WxhT, bh);
+    else e.stepHidden(this.hCur, this.hNext, this.ixs, n, H, Hp, WhhT, ldWhhT, WxhT, bh);
     const t = this.hCur;
     this.hCur = this.hNext;
     this.hNext = t;
+    this.projected = 0;
   }
 
   /** Reads a sequence of characters into row 0 (priming one stream). */
@@ -110,11 +123,12 @@ export class RnnStepKernel {
     }
   }
 
-  /** y = Why h + by for rows 0..n-1. */
+  /** y = Why h + by for rows 0..n-1 (and Whh h, for the next step). */
   computeLogits(n: number): void {
     this.checkCount(n);
-    const { H, Hp, Vp, WhyT, by } = this.w;
-    this.arena.exports.logits(this.hCur, this.y, n, H, Hp, Vp, WhyT, by);
+    const { H, Hp, Vp, WhhT, by } = this.w;
+    this.arena.exports.project(this.hCur, this.sy, n, H, Hp, Vp, WhhT, by);
+    this.projected = n;
   }
 
   /**
@@ -126,13 +140,15 @@ export class RnnStepKernel {
   draw(n: number): void {
     this.checkCount(n);
     const d = this.drawPtrs;
-    this.arena.exports.sampleRows(this.y, n, this.V, this.w.Vp, d.invT, d.u, d.out, d.scratch);
+    const { Hp, Vp } = this.w;
+    this.arena.exports.sampleRows(this.sy + 4 * Hp, n, this.V, Vp, Hp + Vp, d.invT, d.u, d.out, d.scratch);
   }
 
   /** Row `row`'s logits from the last computeLogits: a live view (V float32s), overwritten by the next call. */
   logitsOf(row: number): Float32Array {
     this.checkRow(row);
-    const start = (this.y >> 2) + row * this.w.Vp;
+    const { Hp, Vp } = this.w;
+    const start = (this.sy >> 2) + row * (Hp + Vp) + Hp;
     return this.m.subarray(start, start + this.V);
   }
 

@@ -18,10 +18,12 @@ export interface KernelExports {
   heapBase(): number;
   tanhArray(src: number, dst: number, n: number): void;
   expArray(src: number, dst: number, n: number): void;
-  sampleRows(y: number, nb: number, V: number, Vp: number, invT: number, u: number, out: number, scratch: number): void;
+  sampleRows(y: number, nb: number, V: number, Vp: number, ldy: number, invT: number, u: number, out: number, scratch: number): void;
   gemm(c: number, x: number, w: number, nb: number, K: number, M: number, xrs: number, xcs: number, ldw: number, ldc: number): void;
-  stepHidden(hin: number, hout: number, ixs: number, nb: number, H: number, Hp: number, WhhT: number, WxhT: number, bh: number): void;
-  logits(h: number, y: number, nb: number, H: number, Hp: number, Vp: number, WhyT: number, by: number): void;
+  stepHidden(hin: number, hout: number, ixs: number, nb: number, H: number, Hp: number, WhhT: number, ldWhhT: number, WxhT: number, bh: number): void;
+  logits(h: number, y: number, nb: number, H: number, Hp: number, Vp: number, WhyT: number, ldWhyT: number, by: number): void;
+  project(h: number, sy: number, nb: number, H: number, Hp: number, Vp: number, Wcat: number, by: number): void;
+  finishStep(sy: number, hout: number, ixs: number, nb: number, Hp: number, Vp: number, WxhT: number, bh: number): void;
   trainForward(
     hs: number, xs: number, ys: number, T: number, B: number, H: number, Hp: number, Vp: number,
     WhhT: number, WxhT: number, bh: number, WhyT: number, by: number,

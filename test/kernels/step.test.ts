@@ -114,6 +114,24 @@ describe('batched == alone', () => {
     }
   });
 
+  it('a step after computeLogits (the fused route) gives the bits of a step without it', () => {
+    const rng = new Rng(6);
+    const fused = new RnnStepKernel(p, 3);
+    const plain = new RnnStepKernel(p, 3);
+    for (let row = 0; row < 3; row++) {
+      const h = Float64Array.from({ length: H }, () => rng.normal() * 0.3);
+      fused.setState(row, h);
+      plain.setState(row, h);
+    }
+    for (let t = 0; t < 30; t++) {
+      const ixs = [0, 1, 2].map(() => Math.floor(rng.next() * V));
+      fused.computeLogits(3);
+      fused.step(ixs, 3);
+      plain.step(ixs, 3);
+    }
+    for (let row = 0; row < 3; row++) expect(fused.getState(row)).toEqual(plain.getState(row));
+  });
+
   it('continuous batching: streams that join and leave at different ticks get the text they get alone', () => {
     const rng = new Rng(9);
     const specs = Array.from({ length: 11 }, (_, i) => ({

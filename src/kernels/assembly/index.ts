@@ -274,17 +274,49 @@ function addBias(rows: usize, nb: i32, Vp: i32, by: usize): void {
 
 /**
  * For streams b < nb:  hout[b] = tanh(Wxh[:, ixs[b]] + Whh · hin[b] + bh).
- * WhhT is Whh transposed (H rows of Hp), WxhT is Wxh transposed (V rows of Hp). hin and hout must not overlap.
+ * WhhT is Whh transposed (H rows, row stride ldWhhT), WxhT is Wxh transposed (V rows of Hp). hin and hout must not overlap.
  */
-export function stepHidden(hin: usize, hout: usize, ixs: usize, nb: i32, H: i32, Hp: i32, WhhT: usize, WxhT: usize, bh: usize): void {
-  gemm(hout, hin, WhhT, nb, H, Hp, Hp, 1, Hp, Hp);
+export function stepHidden(hin: usize, hout: usize, ixs: usize, nb: i32, H: i32, Hp: i32, WhhT: usize, ldWhhT: i32, WxhT: usize, bh: usize): void {
+  gemm(hout, hin, WhhT, nb, H, Hp, Hp, 1, ldWhhT, Hp);
   addInputTanh(hout, ixs, nb, Hp, WxhT, bh);
 }
 
-/** For streams b < nb:  y[b] = Why · h[b] + by.  WhyT is Why transposed (H rows of Vp). */
-export function logits(h: usize, y: usize, nb: i32, H: i32, Hp: i32, Vp: i32, WhyT: usize, by: usize): void {
-  gemm(y, h, WhyT, nb, H, Vp, Hp, 1, Vp, Vp);
+/** For streams b < nb:  y[b] = Why · h[b] + by.  WhyT is Why transposed (H rows, row stride ldWhyT). */
+export function logits(h: usize, y: usize, nb: i32, H: i32, Hp: i32, Vp: i32, WhyT: usize, ldWhyT: i32, by: usize): void {
+  gemm(y, h, WhyT, nb, H, Vp, Hp, 1, ldWhyT, Vp);
   addBias(y, nb, Vp, by);
+}
+
+/**
+ * Both products of the generation step in one pass over h, for streams b < nb: with W = [WhhT | WhyT]
+ * (H rows of Hp + Vp), row b of sy becomes [Whh · h[b] | Why · h[b] + by]. The elements are the same
+ * float32 chains as stepHidden's and logits', so either route gives the same bits.
+ */
+export function project(h: usize, sy: usize, nb: i32, H: i32, Hp: i32, Vp: i32, Wcat: usize, by: usize): void {
+  const M = Hp + Vp;
+  gemm(sy, h, Wcat, nb, H, M, Hp, 1, M, M);
+  const rowBytes = <usize>M << 2;
+  const yOff = <usize>Hp << 2;
+  const yBytes = <usize>Vp << 2;
+  for (let b = 0; b < nb; b++) {
+    const r = sy + <usize>b * rowBytes + yOff;
+    for (let c: usize = 0; c < yBytes; c += 16) v128.store(r + c, f32x4.add(v128.load(r + c), v128.load(by + c)));
+  }
+}
+
+/** After project: hout[b] = tanh((Wxh[:, ixs[b]] + (Whh · h)[b]) + bh), the rest of the step. */
+export function finishStep(sy: usize, hout: usize, ixs: usize, nb: i32, Hp: i32, Vp: i32, WxhT: usize, bh: usize): void {
+  const rowBytes = <usize>(Hp + Vp) << 2;
+  const hBytes = <usize>Hp << 2;
+  for (let b = 0; b < nb; b++) {
+    const s = sy + <usize>b * rowBytes;
+    const r = hout + <usize>b * hBytes;
+    const col = WxhT + <usize>load<i32>(ixs + (<usize>b << 2)) * hBytes;
+    for (let j: usize = 0; j < hBytes; j += 16) {
+      const pre = f32x4.add(f32x4.add(v128.load(col + j), v128.load(s + j)), v128.load(bh + j));
+      v128.store(r + j, tanh4(pre));
+    }
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -303,9 +335,9 @@ export function trainForward(
   const stepBytes = <usize>(B * Hp) << 2;
   for (let t = 0; t < T; t++) {
     const hprev = hs + <usize>t * stepBytes;
-    stepHidden(hprev, hprev + stepBytes, xs + (<usize>(t * B) << 2), B, H, Hp, WhhT, WxhT, bh);
+    stepHidden(hprev, hprev + stepBytes, xs + (<usize>(t * B) << 2), B, H, Hp, WhhT, Hp, WxhT, bh);
   }
-  logits(hs + stepBytes, ys, T * B, H, Hp, Vp, WhyT, by);
+  logits(hs + stepBytes, ys, T * B, H, Hp, Vp, WhyT, Vp, by);
 }
 
 /** Turns logits rows into dy = softmax(y) − onehot(target) in place; returns the summed loss −Σ log p[target] (nats). */
@@ -421,15 +453,16 @@ export function expArray(src: usize, dst: usize, n: i32): void {
 }
 
 /**
- * For rows b < nb of y (rows of Vp, V used): e = exp((y − max y) / T_b), and out[b] = the first index i
+ * For rows b < nb of y (row stride ldy floats, V used): e = exp((y − max y) / T_b), and out[b] = the first index i
  * with u_b · Σe < e_0 + … + e_i, that is rng.choice's rule on p = e / Σe with the uniform u_b (float64);
  * if rounding leaves no such i, the last index with e_i > 0. invT[b] = 1/T_b (float32), scratch holds Vp floats.
  */
-export function sampleRows(y: usize, nb: i32, V: i32, Vp: i32, invT: usize, u: usize, out: usize, scratch: usize): void {
+export function sampleRows(y: usize, nb: i32, V: i32, Vp: i32, ldy: i32, invT: usize, u: usize, out: usize, scratch: usize): void {
   const rowBytes = <usize>Vp << 2;
+  const ldyBytes = <usize>ldy << 2;
   const vBytes = <usize>V << 2;
   for (let b = 0; b < nb; b++) {
-    const r = y + <usize>b * rowBytes;
+    const r = y + <usize>b * ldyBytes;
     let top: f32 = load<f32>(r);
     for (let c: usize = 4; c < vBytes; c += 4) top = Mathf.max(top, load<f32>(r + c));
     const vmax = f32x4.splat(top);
