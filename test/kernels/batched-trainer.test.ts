@@ -18,6 +18,7 @@ describe('batched float32 trainer vs min-char-rnn lossFun (float64), stream by s
     [13, 7, 5, 9],
     [24, 11, 4, 25],
     [37, 65, 6, 12],
+    [260, 9, 2, 3], // H past one 256-long chunk of the GEMM
   ])('H=%i V=%i B=%i T=%i: loss, gradients and final states agree to float32 precision', (H, V, B, T) => {
     const { p, inputs, targets, hprev } = problem(H, V, B, T, H * 31 + V);
     const r = createBatchedTrainer(H, V, B, T).lossAndGrads(p, inputs, targets, hprev);
