@@ -29,7 +29,7 @@ describe('batched float32 trainer vs min-char-rnn lossFun (float64), stream by s
       const ref = lossFun(p, inputs[b], targets[b], hprev.slice(b * H, (b + 1) * H));
       loss += ref.loss;
       for (const name of PARAM_NAMES) for (let i = 0; i < sum[name].length; i++) sum[name][i] += ref.grads[name][i];
-      expect(maxAbsDiff(r.h.subarray(b * H, (b + 1) * H), ref.h)).toBeLessThan(2e-6);
+      expect(maxAbsDiff(r.h.subarray(b * H, (b + 1) * H), ref.h)).toBeLessThan(5e-6); // h is O(1): float32 over H terms
     }
     expect(Math.abs(r.loss - loss) / loss).toBeLessThan(1e-5);
     for (const name of PARAM_NAMES) {
