@@ -1,0 +1,103 @@
+/**
+ * `npm run bench:serve`: aggregate generation speed of one worker process through its real serving path
+ * (ModelServer: the model thread, the continuous-batching scheduler, the messages to and from the
+ * thread), for n = 1, 8, 32 and 64 concurrent streams at H = 250.
+ *
+ * Each of the n clients loops: generate({ context: a short prompt, length: LENGTH }), await, again, so n
+ * streams are in flight at every moment and streams join and leave the batch all the time, as jobs do.
+ * serve_chars_per_s[n] is sampled characters per wall-clock second, all streams together. The lines before
+ * the JSON also give the rate per CPU-second of this process (all its threads), which tells how much other
+ * load on the machine took from the wall-clock figure, and the mean batch size the thread saw.
+ *
+ *   npm run bench:serve                      # 1 model thread (the worker's default)
+ *   npm run bench:serve -- --threads 2       # SERVE_THREADS=2
+ *   BENCH_SECONDS=8 npm run bench:serve
+ *
+ * The model is the CSC321 snapshot from ../shared/data when present (H = 250, 62 symbols), else random
+ * weights of the same size: the arithmetic, and so the speed, does not depend on the values.
+ * The last stdout line is the JSON.
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { kernelsAvailable } from '../src/kernels/wasm.ts';
+import { Model } from '../src/rnn/model.ts';
+import { initParams } from '../src/rnn/params.ts';
+import { Rng } from '../src/rnn/rng.ts';
+import { ModelServer } from '../src/serve/model-server.ts';
+import { loadSnapshot } from '../src/snapshot/index.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    threads: { type: 'string', default: '1' },
+    streams: { type: 'string', default: '1,8,32,64' },
+    length: { type: 'string', default: '1000' },
+    seconds: { type: 'string', default: process.env.BENCH_SECONDS ?? '4' },
+  },
+});
+const THREADS = Number(args.threads);
+const LENGTH = Number(args.length);
+const SECONDS = Number(args.seconds);
+const STREAMS = args.streams.split(',').map(Number);
+
+if (!kernelsAvailable()) {
+  console.error('bench:serve: the WASM kernels are not built: run `npm run build:kernels` (npm ci does it)');
+  process.exit(1);
+}
+
+const reference = fileURLToPath(new URL('../../shared/data/char-rnn-snapshot.npz', import.meta.url));
+let model: Model;
+if (existsSync(reference)) model = loadSnapshot(reference);
+else {
+  const rng = new Rng(1);
+  const chars = Array.from({ length: 65 }, (_, i) => (i === 0 ? '\n' : String.fromCharCode(31 + i)));
+  model = new Model(initParams(250, 65, () => rng.normal(), 0.01), chars);
+}
+
+const fmt = (x: number) => Math.round(x).toLocaleString('en-US');
+const prompts = ['ROMEO:\n', 'JULIET:\nO ', 'First Citizen:\n', 'KING HENRY:\nWhat ', 'HAMLET:\nTo be'];
+
+async function measure(n: number): Promise<{ wall: number; cpu: number; batch: number }> {
+  const server = await ModelServer.start(model, { capacity: n, threads: THREADS });
+  let seed = 0;
+  let chars = 0;
+  let counting = false;
+  let stop = false;
+  const client = async () => {
+    while (!stop) {
+      const g = await server.generate({ context: prompts[seed % prompts.length], temp: 1, length: LENGTH, seed: seed++ });
+      if (counting) chars += g.continuation.length;
+    }
+  };
+  const clients = Array.from({ length: n }, client);
+  await new Promise((r) => setTimeout(r, 500)); // warm-up: tier-up of the JS and WASM code in the thread
+  const before = server.stats().counters;
+  counting = true;
+  const t0 = performance.now();
+  const c0 = process.cpuUsage();
+  await new Promise((r) => setTimeout(r, SECONDS * 1000));
+  counting = false;
+  const wall = (performance.now() - t0) / 1000;
+  const c = process.cpuUsage(c0);
+  const after = server.stats().counters;
+  stop = true;
+  await Promise.all(clients);
+  await server.close();
+  const cpu = (c.user + c.system) / 1e6;
+  const batch = (after.streamTicks - before.streamTicks) / Math.max(1, after.ticks - before.ticks);
+  const rate = { wall: chars / wall, cpu: chars / cpu, batch };
+  console.log(
+    `serve ${String(n).padStart(2)} streams (${THREADS} thread${THREADS > 1 ? 's' : ''})  ${fmt(rate.wall).padStart(9)} chars/s` +
+      `   (${fmt(rate.cpu)} per CPU-second, CPU ${((100 * cpu) / wall).toFixed(0)}%, mean batch ${batch.toFixed(1)})`,
+  );
+  return rate;
+}
+
+const wall: Record<string, number> = {};
+const perCpu: Record<string, number> = {};
+for (const n of STREAMS) {
+  const r = await measure(n);
+  wall[n] = Math.round(r.wall);
+  perCpu[n] = Math.round(r.cpu);
+}
+console.log(JSON.stringify({ hidden: model.H, threads: THREADS, length: LENGTH, serve_chars_per_s: wall, serve_chars_per_cpu_s: perCpu }));
