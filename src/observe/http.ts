@@ -58,3 +58,23 @@ export function health(checks: Record<string, boolean>, details: Record<string, 
   const ok = Object.values(checks).every(Boolean);
   return { status: ok ? 200 : 503, contentType: 'application/json', body: `${JSON.stringify({ status: ok ? 'ok' : 'unhealthy', checks, ...details })}\n` };
 }
+
+/**
+ * Starts a /healthz-only server (the bot's) on `port` (null = off, 0 = any free port), logging where it
+ * listens; a port in use is logged and skipped. Resolves with the server, or null when there is none.
+ */
+export async function serveHealth(
+  port: number | null,
+  checks: () => Record<string, boolean>,
+  log: { info(o: object, msg: string): void; warn(o: object, msg: string): void },
+): Promise<ObserveServer | null> {
+  if (port === null) return null;
+  try {
+    const s = await startObserveServer(port, { '/healthz': async () => health(checks()) });
+    log.info({ port: s.port, paths: ['/healthz'] }, 'health listening');
+    return s;
+  } catch (e) {
+    log.warn({ port, err: (e as Error).message }, 'health server not started');
+    return null;
+  }
+}
