@@ -43,7 +43,7 @@ export async function execute(ctx: CommandContext, svc: Services): Promise<void>
   await deferAndEnqueue(ctx, svc, {
     name: 'round',
     data: {
-      target: { interactionId: ctx.id, token: ctx.token },
+      target: { interactionId: ctx.id, token: ctx.token, channelId: ctx.channelId },
       channelId: ctx.channelId,
       author: ctx.user,
       prompt,

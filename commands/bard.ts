@@ -35,7 +35,7 @@ export async function execute(ctx: CommandContext, svc: Services): Promise<void>
   await deferAndEnqueue(ctx, svc, {
     name: 'complete',
     data: {
-      target: { interactionId: ctx.id, token: ctx.token },
+      target: { interactionId: ctx.id, token: ctx.token, channelId: ctx.channelId },
       channelId: ctx.channelId,
       author: ctx.user,
       prompt: opts.value.prompt,
@@ -58,7 +58,7 @@ export async function press(ctx: ButtonContext, id: ButtonId, svc: Services): Pr
   await deferAndEnqueue(ctx, svc, {
     name: 'complete',
     data: {
-      target: { interactionId: ctx.id, token: ctx.token },
+      target: { interactionId: ctx.id, token: ctx.token, channelId: ctx.channelId },
       channelId: ctx.channelId,
       author: s.author,
       prompt: s.prompt,

@@ -13,7 +13,7 @@ export const data = new SlashCommandBuilder()
   .toJSON();
 
 export async function execute(ctx: CommandContext, svc: Services): Promise<void> {
-  await deferAndEnqueue(ctx, svc, { name: 'why-colon', data: { target: { interactionId: ctx.id, token: ctx.token }, requester: ctx.user } });
+  await deferAndEnqueue(ctx, svc, { name: 'why-colon', data: { target: { interactionId: ctx.id, token: ctx.token, channelId: ctx.channelId }, requester: ctx.user } });
 }
 
 export const command: SlashCommand = { data, execute };

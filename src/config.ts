@@ -28,6 +28,10 @@ export interface Config {
   /** How long button and round state stays in Redis. */
   stateTtlMs: number;
   shutdownTimeoutMs: number;
+  /** BullMQ job lock: a worker that stops renewing it (crashed, frozen) loses its job after this long. */
+  lockMs: number;
+  /** How often workers look for stalled jobs (lock expired) and put them back in the queue. */
+  stalledIntervalMs: number;
   logLevel: string;
 }
 
@@ -102,6 +106,8 @@ const VARIABLES = {
   ROUND_MIN_SECONDS: { schema: int(1, 15), fallback: 15, hint: 'shortest /bard-round (lower only for tests)' } as Variable<number>,
   STATE_TTL_HOURS: { schema: int(1, 24 * 30), fallback: 24, hint: 'how long buttons keep working' } as Variable<number>,
   SHUTDOWN_TIMEOUT_SECONDS: { schema: int(1, 600), fallback: 10, hint: 'how long a worker waits for active jobs on SIGTERM' } as Variable<number>,
+  WORKER_LOCK_SECONDS: { schema: int(1, 600), fallback: 30, hint: 'how long a job stays locked to a worker that stopped answering' } as Variable<number>,
+  WORKER_STALLED_CHECK_SECONDS: { schema: int(1, 600), fallback: 30, hint: 'how often workers take back jobs of crashed workers' } as Variable<number>,
   LOG_LEVEL: {
     schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { error: 'must be one of fatal, error, warn, info, debug, trace, silent' }),
     fallback: 'info',
@@ -157,6 +163,8 @@ export function loadConfig(role: Role, env: NodeJS.ProcessEnv = process.env, opt
     roundMinSeconds: x.ROUND_MIN_SECONDS,
     stateTtlMs: x.STATE_TTL_HOURS * 3_600_000,
     shutdownTimeoutMs: x.SHUTDOWN_TIMEOUT_SECONDS * 1000,
+    lockMs: x.WORKER_LOCK_SECONDS * 1000,
+    stalledIntervalMs: x.WORKER_STALLED_CHECK_SECONDS * 1000,
     logLevel: x.LOG_LEVEL,
   };
 }

@@ -9,8 +9,11 @@ export const Id = z.string().regex(/^[A-Za-z0-9_-]{1,32}$/);
 export const Actor = z.object({ id: Id, name: z.string().min(1).max(100) });
 export type Actor = z.infer<typeof Actor>;
 
-/** Where a worker posts: the interaction whose deferred reply it edits (token valid 15 minutes). */
-export const Target = z.object({ interactionId: Id, token: z.string().min(1).max(1000) });
+/**
+ * Where a worker posts: the interaction whose deferred reply it edits (token valid 15 minutes), and
+ * its channel, where a plain message goes instead once the token is dead.
+ */
+export const Target = z.object({ interactionId: Id, token: z.string().min(1).max(1000), channelId: Id.optional() });
 export type Target = z.infer<typeof Target>;
 
 export const Temp = z.number().min(LIMITS.tempMin).max(LIMITS.tempMax);
@@ -60,5 +63,8 @@ export const keys = {
   channelDefaults: (channelId: string) => `channel:${channelId}:defaults`,
   userCooldown: (userId: string) => `cooldown:user:${userId}`,
   channelCooldown: (channelId: string) => `cooldown:channel:${channelId}`,
-  posted: (interactionId: string, part: number) => `posted:${interactionId}:${part}`,
+  /** Set once part `part` of a reply of this kind has been posted for this interaction (re-runs skip it). */
+  posted: (interactionId: string, kind: string, part: number) => `posted:${interactionId}:${kind}:${part}`,
+  /** Set before part `part` is first sent: a re-run that finds it (and no `posted`) cannot know whether the send got through. */
+  posting: (interactionId: string, kind: string, part: number) => `posting:${interactionId}:${kind}:${part}`,
 };

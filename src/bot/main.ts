@@ -2,9 +2,9 @@
  * `npm run bot`: the discord.js gateway client. It validates each interaction, answers within
  * Discord's 3 s (deferral or ephemeral notice) and enqueues a BullMQ job; it never runs the model.
  */
-import { Client, Events, GatewayIntentBits, MessageFlags } from 'discord.js';
+import { Client, Events, GatewayIntentBits, MessageFlags, type Interaction } from 'discord.js';
 import { loadConfigOrExit } from '../config.ts';
-import { createLogger } from '../log.ts';
+import { createLogger, logFatalErrors } from '../log.ts';
 import { BullProducer } from '../queue/producer.ts';
 import { producerConnection } from '../queue/redis.ts';
 import { randomSeed } from '../rnn/rng.ts';
@@ -14,7 +14,8 @@ import { buttonContext, commandContext } from './discord-context.ts';
 import { routeButton, routeCommand } from './router.ts';
 
 const config = loadConfigOrExit('bot');
-const log = createLogger('bard-bot', config.logLevel);
+const log = createLogger('bard-bot', config.logLevel, [config.discordToken]);
+logFatalErrors(log);
 
 const redis = producerConnection(config.redisUrl);
 redis.on('error', (e) => log.warn({ err: e.message }, 'redis connection error'));
@@ -33,7 +34,18 @@ const client = new Client({
   ...(config.discordApiUrl ? { rest: { api: config.discordApiUrl } } : {}),
 });
 
-client.on(Events.InteractionCreate, async (i) => {
+/** Interactions being answered right now: a shutdown lets them finish. */
+const inFlight = new Set<Promise<void>>();
+let stopping = false;
+
+client.on(Events.InteractionCreate, (i) => {
+  if (stopping) return;
+  const handled = handle(i);
+  inFlight.add(handled);
+  void handled.finally(() => inFlight.delete(handled));
+});
+
+async function handle(i: Interaction): Promise<void> {
   const started = Date.now();
   try {
     if (i.isChatInputCommand()) await routeCommand(commandContext(i), svc);
@@ -46,17 +58,20 @@ client.on(Events.InteractionCreate, async (i) => {
       await i.reply({ content: 'Sorry, that did not work. Please try again.', flags: MessageFlags.Ephemeral }).catch(() => {});
     }
   }
-});
+}
 client.once(Events.ClientReady, (c) => log.info({ user: c.user.tag, queue: config.queueName, prefix: config.prefix }, 'bot ready'));
 client.on(Events.Error, (e) => log.error({ err: e.message }, 'discord client error'));
 
-let stopping = false;
 async function shutdown(signal: string): Promise<void> {
   if (stopping) return;
   stopping = true;
-  log.info({ signal }, 'shutting down');
-  // Stop taking interactions first, then let in-flight enqueues settle, within a bound.
-  const done = Promise.allSettled([client.destroy(), producer.close()]);
+  log.info({ signal, inFlight: inFlight.size }, 'shutting down');
+  // Stop taking interactions (leave the gateway), let the ones in flight finish their enqueue, then close the queue; all within a bound.
+  const done = (async () => {
+    await client.destroy().catch(() => {});
+    await Promise.allSettled([...inFlight]);
+    await producer.close();
+  })();
   await Promise.race([done, new Promise((r) => setTimeout(r, config.shutdownTimeoutMs).unref())]);
   redis.disconnect();
   process.exit(0);

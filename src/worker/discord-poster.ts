@@ -1,45 +1,186 @@
 /**
  * Posts replies to Discord over REST through the interaction's webhook (no gateway needed):
  * PATCH /webhooks/{app}/{token}/messages/@original edits the deferred reply, POST /webhooks/{app}/{token}
- * adds a follow-up. @discordjs/rest handles 429s (retry_after) and retries 5xx a bounded number of times.
+ * adds a follow-up.
  *
- * Idempotent under at-least-once delivery: a re-run job makes the same reply (same seed), editing
- * @original again changes nothing, and each follow-up is recorded in the store once posted, so a
- * re-run skips it. (A crash between a follow-up's POST and its record can still repeat that one
- * follow-up: there is no way to ask Discord whether a webhook message was already sent.)
+ * When Discord misbehaves:
+ * - 429: @discordjs/rest waits out `retry_after` and tries again (Discord's own pacing, honoured as given);
+ * - 5xx or a broken connection: tried again here after a short, growing pause (RETRY_DELAYS_MS), then
+ *   DiscordUnavailableError, which the job queue retries later with its own backoff: a bounded number
+ *   of requests in all, never a storm;
+ * - a dead interaction token (401/404 from the webhook, or an interaction older than its 15 minutes):
+ *   the reply goes to the channel as a plain bot message instead; if that is refused too, a logged give-up;
+ * - any other 4xx: DiscordRejectedError, not retried (the same request would be refused again).
+ *
+ * Idempotent under at-least-once delivery: a re-run job makes the same reply (same seed), and each part
+ * of a reply is recorded in the store once posted, so a re-run skips it. A worker that died between
+ * sending a part and recording it leaves a `posting` mark: the re-run then asks Discord whether the
+ * deferred reply is still "thinking" before filling it. (Follow-ups cannot be looked up that way, so
+ * in that narrow window one follow-up can repeat.)
  */
-import type { REST } from '@discordjs/rest';
+import { DiscordAPIError, type REST } from '@discordjs/rest';
 import { Routes } from 'discord-api-types/v10';
+import type { Logger } from 'pino';
 import type { Reply } from '../bard/replies.ts';
 import { keys, type Target } from '../bard/state.ts';
 import { renderDiscord, type DiscordMessage } from '../format/discord.ts';
 import type { Store } from '../store/store.ts';
 import type { Poster } from './jobs.ts';
 
+/** Pauses before the 2nd and 3rd try of a request that met a 5xx or a network error (±25 % jitter). */
+export const RETRY_DELAYS_MS = [250, 1000];
+
+/** An interaction token lasts 15 minutes; past this age it is not worth trying. */
+export const TOKEN_LIFETIME_MS = 15 * 60_000 - 10_000;
+
+const DISCORD_EPOCH = 1420070400000n;
+
+/** Discord's LOADING message flag: a deferred reply not yet filled in. */
+const LOADING = 1 << 7;
+
+/** Replies whose first part fills the deferred "thinking…" reply (a round's result edits a filled one). */
+const FILLS_DEFERRAL = new Set<Reply['kind']>(['completion', 'round', 'notice', 'explanation']);
+
+/** Discord is failing (5xx, connection trouble) after our retries: worth trying again later. */
+export class DiscordUnavailableError extends Error {
+  override name = 'DiscordUnavailableError';
+}
+
+/** Discord refused the request (4xx other than a dead token): trying again would be refused again. */
+export class DiscordRejectedError extends Error {
+  override name = 'DiscordRejectedError';
+}
+
+export interface PosterOptions {
+  log: Logger;
+  /** How long the posted-part records are kept (longer than an interaction token lives). */
+  recordTtlMs: number;
+  retryDelaysMs?: number[];
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/** When the interaction was created, from its snowflake id (null for ids that are not snowflakes). */
+export function interactionTime(id: string): number | null {
+  if (!/^\d{15,21}$/.test(id)) return null;
+  return Number((BigInt(id) >> 22n) + DISCORD_EPOCH);
+}
+
 export class DiscordPoster implements Poster {
+  private readonly log: Logger;
+  private readonly delays: number[];
+  private readonly now: () => number;
+  private readonly sleep: (ms: number) => Promise<void>;
+
   constructor(
     private readonly rest: REST,
     private readonly appId: string,
     private readonly store: Store,
-    /** How long the follow-up records are kept (longer than an interaction token lives). */
-    private readonly recordTtlMs: number,
-  ) {}
+    private readonly opts: PosterOptions,
+  ) {
+    this.log = opts.log;
+    this.delays = opts.retryDelaysMs ?? RETRY_DELAYS_MS;
+    this.now = opts.now ?? Date.now;
+    this.sleep = opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+  }
 
   async show(target: Target, reply: Reply): Promise<void> {
     const messages = renderDiscord(reply);
-    await this.rest.patch(Routes.webhookMessage(this.appId, target.token, '@original'), request(messages[0]));
-    for (let i = 1; i < messages.length; i++) {
-      const key = keys.posted(target.interactionId, i);
+    const created = interactionTime(target.interactionId);
+    let viaChannel = created !== null && this.now() - created > TOKEN_LIFETIME_MS;
+    if (viaChannel) this.log.warn({ interaction: target.interactionId, kind: reply.kind }, 'interaction token expired by age; posting to the channel instead');
+    for (let i = 0; i < messages.length; i++) {
+      const key = keys.posted(target.interactionId, reply.kind, i);
       if ((await this.store.get(key)) !== null) continue;
-      await this.rest.post(Routes.webhook(this.appId, target.token), request(messages[i]));
-      await this.store.set(key, '1', this.recordTtlMs);
+      const uncertain = !(await this.store.setIfAbsent(keys.posting(target.interactionId, reply.kind, i), '1', this.opts.recordTtlMs));
+      if (uncertain && !viaChannel && i === 0 && FILLS_DEFERRAL.has(reply.kind) && (await this.originalFilled(target))) {
+        this.log.info({ interaction: target.interactionId, kind: reply.kind }, 'reply already posted by an earlier run');
+        await this.store.set(key, '1', this.opts.recordTtlMs);
+        continue;
+      }
+      if (!viaChannel) {
+        try {
+          if (i === 0) await this.send(() => this.rest.patch(Routes.webhookMessage(this.appId, target.token, '@original'), webhookRequest(messages[i])));
+          else await this.send(() => this.rest.post(Routes.webhook(this.appId, target.token), webhookRequest(messages[i])));
+        } catch (e) {
+          if (!isDeadToken(e)) throw e;
+          const { status, code } = e as DiscordAPIError;
+          this.log.warn({ interaction: target.interactionId, kind: reply.kind, status, code }, 'interaction token dead; posting to the channel instead');
+          viaChannel = true;
+        }
+      }
+      if (viaChannel && !(await this.postToChannel(target, reply.kind, messages[i]))) return;
+      await this.store.set(key, '1', this.opts.recordTtlMs);
+    }
+  }
+
+  /** Whether the deferred reply has been filled in already (false when Discord cannot say). */
+  private async originalFilled(target: Target): Promise<boolean> {
+    try {
+      const m = (await this.rest.get(Routes.webhookMessage(this.appId, target.token, '@original'), { auth: false })) as { flags?: number };
+      return ((m.flags ?? 0) & LOADING) === 0;
+    } catch {
+      return false;
+    }
+  }
+
+  /** A plain bot message in the interaction's channel. False (logged) when that is impossible too. */
+  private async postToChannel(target: Target, kind: Reply['kind'], m: DiscordMessage): Promise<boolean> {
+    const giveUp = (why: string, extra: Record<string, unknown> = {}) => {
+      this.log.error({ interaction: target.interactionId, kind, channel: target.channelId, ...extra }, `gave up posting: ${why}`);
+      return false;
+    };
+    if (!target.channelId || !/^\d{15,21}$/.test(target.channelId)) return giveUp('the token is dead and the job names no channel');
+    try {
+      await this.send(() => this.rest.post(Routes.channelMessages(target.channelId!), channelRequest(m)));
+      return true;
+    } catch (e) {
+      if (e instanceof DiscordAPIError || e instanceof DiscordRejectedError) return giveUp('the channel refused the message too', { err: (e as Error).message });
+      throw e;
+    }
+  }
+
+  /** One request with the retry policy above. Dead tokens come back as the DiscordAPIError itself. */
+  private async send(request: () => Promise<unknown>): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await request();
+        return;
+      } catch (e) {
+        if (e instanceof DiscordAPIError) {
+          if (isDeadToken(e)) throw e;
+          throw new DiscordRejectedError(`Discord refused the message: ${e.status} ${e.message}`, { cause: e });
+        }
+        // After a 401 on a bot-authorised route @discordjs/rest forgets the token: nothing to retry with.
+        if (e instanceof Error && /Expected token to be set/.test(e.message)) throw new DiscordRejectedError('the bot token was rejected earlier', { cause: e });
+        if (attempt >= this.delays.length) throw new DiscordUnavailableError(`Discord is unavailable: ${(e as Error).message}`, { cause: e });
+        const pause = this.delays[attempt] * (0.75 + Math.random() * 0.5);
+        this.log.warn({ attempt: attempt + 1, retryInMs: Math.round(pause), err: (e as Error).message }, 'Discord request failed; retrying');
+        await this.sleep(pause);
+      }
     }
   }
 }
 
-function request(m: DiscordMessage) {
-  const body: Record<string, unknown> = { content: m.content, components: m.components, allowed_mentions: m.allowed_mentions };
-  if (!m.files?.length) return { body, auth: false };
-  body.attachments = m.files.map((f, id) => ({ id, filename: f.name }));
-  return { body, auth: false, files: m.files.map((f, i) => ({ name: f.name, data: f.data, contentType: f.contentType, key: `files[${i}]` })) };
+function isDeadToken(e: unknown): boolean {
+  return e instanceof DiscordAPIError && (e.status === 401 || e.status === 404);
+}
+
+function body(m: DiscordMessage): Record<string, unknown> {
+  const b: Record<string, unknown> = { content: m.content, components: m.components, allowed_mentions: m.allowed_mentions };
+  if (m.files?.length) b.attachments = m.files.map((f, id) => ({ id, filename: f.name }));
+  return b;
+}
+
+function files(m: DiscordMessage) {
+  return m.files?.length ? { files: m.files.map((f, i) => ({ name: f.name, data: f.data, contentType: f.contentType, key: `files[${i}]` })) } : {};
+}
+
+/** Webhook routes are authorised by the interaction token in the path, not the bot token. */
+function webhookRequest(m: DiscordMessage) {
+  return { body: body(m), auth: false, ...files(m) };
+}
+
+function channelRequest(m: DiscordMessage) {
+  return { body: body(m), ...files(m) };
 }

@@ -6,20 +6,21 @@
 import { REST } from '@discordjs/rest';
 import { UnrecoverableError, Worker, type Job as BullJob } from 'bullmq';
 import { loadConfigOrExit } from '../config.ts';
-import { createLogger } from '../log.ts';
+import { createLogger, logFatalErrors } from '../log.ts';
 import { InvalidJobError, parseJob } from '../queue/jobs.ts';
 import { BullProducer } from '../queue/producer.ts';
 import { workerConnection } from '../queue/redis.ts';
 import type { Model } from '../rnn/model.ts';
 import { loadSnapshot, SnapshotError } from '../snapshot/index.ts';
 import { RedisStore } from '../store/redis.ts';
-import { DiscordPoster } from './discord-poster.ts';
+import { DiscordPoster, DiscordRejectedError, DiscordUnavailableError } from './discord-poster.ts';
 import { colonExplainer } from './explain.ts';
 import { inProcessGenerator, modelName } from './generate.ts';
 import { runJob, targetOf, type JobDeps } from './jobs.ts';
 
 const config = loadConfigOrExit('worker');
-const log = createLogger('bard-worker', config.logLevel);
+const log = createLogger('bard-worker', config.logLevel, [config.discordToken]);
+logFatalErrors(log);
 
 let model: Model;
 try {
@@ -33,8 +34,9 @@ const redis = workerConnection(config.redisUrl);
 redis.on('error', (e) => log.warn({ err: e.message }, 'redis connection error'));
 const store = new RedisStore(redis, config.prefix);
 const producer = new BullProducer(redis, config.queueName, config.prefix);
-const rest = new REST({ version: '10', ...(config.discordApiUrl ? { api: config.discordApiUrl } : {}) }).setToken(config.discordToken);
-const poster = new DiscordPoster(rest, config.appId, store, config.stateTtlMs);
+// No immediate retries inside @discordjs/rest: the poster retries 5xx with a pause (429s are still waited out).
+const rest = new REST({ version: '10', retries: 0, ...(config.discordApiUrl ? { api: config.discordApiUrl } : {}) }).setToken(config.discordToken);
+const poster = new DiscordPoster(rest, config.appId, store, { log, recordTtlMs: config.stateTtlMs });
 const name = modelName(model, config.snapshot);
 
 const deps: JobDeps = {
@@ -61,21 +63,33 @@ async function processJob(bull: BullJob): Promise<void> {
     throw e;
   }
   const started = Date.now();
+  // attemptsStarted > 1: a retry, or a take-over from a worker that died (stalled job).
+  log.info({ jobId: bull.id, job: job.name, started: bull.attemptsStarted }, 'job started');
   try {
     await runJob(job, deps);
     log.info({ jobId: bull.id, job: job.name, ms: Date.now() - started }, 'job done');
   } catch (e) {
-    const last = bull.attemptsMade + 1 >= (bull.opts.attempts ?? 1);
-    log.error({ jobId: bull.id, job: job.name, attempt: bull.attemptsMade + 1, err: (e as Error).message }, 'job failed');
+    // A request Discord refused would be refused again: no retry. Discord being down: retry later.
+    const refused = e instanceof DiscordRejectedError;
+    const last = refused || bull.attemptsMade + 1 >= (bull.opts.attempts ?? 1);
+    log.error({ jobId: bull.id, job: job.name, attempt: bull.attemptsMade + 1, last, err: (e as Error).message }, 'job failed');
     const target = targetOf(job);
-    if (last && target) {
+    // No notice when Discord itself is failing: it would fail the same way.
+    if (last && target && !(e instanceof DiscordUnavailableError)) {
       await poster.show(target, { kind: 'notice', text: 'Sorry, Bard lost the thread on this one. Please try again.' }).catch(() => {});
     }
-    throw e;
+    throw refused ? new UnrecoverableError((e as Error).message) : e;
   }
 }
 
-const worker = new Worker(config.queueName, processJob, { connection: redis, prefix: config.prefix, concurrency: config.workerConcurrency });
+const worker = new Worker(config.queueName, processJob, {
+  connection: redis,
+  prefix: config.prefix,
+  concurrency: config.workerConcurrency,
+  // A worker killed mid-job stops renewing its lock; after lockDuration another worker's stalled check takes the job over.
+  lockDuration: config.lockMs,
+  stalledInterval: config.stalledIntervalMs,
+});
 worker.on('error', (e) => log.warn({ err: e.message }, 'worker error'));
 worker.on('ready', () => log.info({ queue: config.queueName, prefix: config.prefix, model: name, concurrency: config.workerConcurrency }, 'worker ready'));
 

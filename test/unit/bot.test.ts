@@ -58,7 +58,7 @@ describe('bot handlers', () => {
     expect(svc.jobs).toEqual([
       {
         name: 'complete',
-        data: { target: { interactionId: ctx.id, token: 'tok' }, channelId: ctx.channelId, author: ctx.user, prompt: 'ROMEO:', temp: 0.5, length: 100, seed: 1234 },
+        data: { target: { interactionId: ctx.id, token: 'tok', channelId: ctx.channelId }, channelId: ctx.channelId, author: ctx.user, prompt: 'ROMEO:', temp: 0.5, length: 100, seed: 1234 },
       },
     ]);
   });
