@@ -1,0 +1,155 @@
+// Issue 6, item 1: a worker killed with SIGKILL while it is generating. Another worker takes the job over
+// (BullMQ's stalled-job recovery, with a short lock set through the environment), and every interaction
+// gets exactly one result: 20 answered, 0 lost, 0 duplicated, counted in the requests the Discord fake received.
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeDiscord } from '../fake-discord/index.ts';
+import {
+  bardEnv,
+  cleanPrefix,
+  expectNoPingsAndShort,
+  freshPrefix,
+  logLines,
+  parseCompletion,
+  REDIS_URL,
+  resultPosts,
+  spawnBard,
+  tempDir,
+  waitAnswered,
+  writeSlowSnapshot,
+  type Proc,
+} from './harness.ts';
+
+const INTERACTIONS = 20;
+const KILLS = 4;
+const LENGTH = 1000;
+
+let fake: FakeDiscord;
+let prefix: string;
+let env: NodeJS.ProcessEnv;
+let bot: Proc;
+const workers: Proc[] = [];
+const tmp = tempDir('crash');
+
+beforeAll(async () => {
+  fake = await new FakeDiscord().start();
+  prefix = freshPrefix();
+  const snapshot = join(tmp.dir, 'slow.npz');
+  writeSlowSnapshot(snapshot, 768);
+  env = bardEnv(fake, prefix, {
+    SNAPSHOT: snapshot,
+    COOLDOWN_USER_JOBS: '0',
+    COOLDOWN_CHANNEL_JOBS: '0',
+    WORKER_CONCURRENCY: '1',
+    // A dead worker's job is taken over ~5-6 s after it died, not 30-60 s. (Long enough that a live worker
+    // whose event loop is busy generating on this loaded machine still renews its lock in time.)
+    WORKER_LOCK_SECONDS: '5',
+    WORKER_STALLED_CHECK_SECONDS: '1',
+  });
+  bot = spawnBard('bot', env);
+  workers.push(spawnBard('worker', env), spawnBard('worker', env));
+  await Promise.all([fake.waitForGatewayReady(30_000), bot.waitForLine(/"bot ready"/, 30_000), ...workers.map((w) => w.waitForLine(/"worker ready"/, 30_000))]);
+}, 60_000);
+
+afterAll(async () => {
+  await Promise.all([bot, ...workers].map((p) => p?.stop()));
+  await fake?.close();
+  if (prefix) await cleanPrefix(prefix);
+  tmp.cleanup();
+}, 30_000);
+
+/**
+ * Kills (SIGKILL) the first live worker that logs "job started" for a job's first attempt, from inside the
+ * stdout handler, so the kill lands a few ms after the job began generating. Resolves with the job id.
+ */
+function killAtNextStart(timeoutMs: number): Promise<{ worker: Proc; jobId: string; at: number }> {
+  return new Promise((resolve, reject) => {
+    const live = workers.filter((w) => w.child.exitCode === null && w.child.signalCode === null);
+    const detach = () => live.forEach((w, i) => w.child.stdout!.off('data', handlers[i]));
+    const timer = setTimeout(() => {
+      detach();
+      reject(new Error(`no worker started a job within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const handlers = live.map((w) => (chunk: Buffer) => {
+      for (const line of chunk.toString('utf8').split('\n')) {
+        if (!line.includes('"job started"')) continue;
+        let l;
+        try {
+          l = JSON.parse(line);
+        } catch {
+          continue; // a line split across two chunks: the first attempts are plenty
+        }
+        if (l.started !== 1) continue;
+        w.child.kill('SIGKILL');
+        const at = fake.now();
+        clearTimeout(timer);
+        detach();
+        resolve({ worker: w, jobId: l.jobId, at });
+        return;
+      }
+    });
+    live.forEach((w, i) => w.child.stdout!.on('data', handlers[i]));
+  });
+}
+
+describe('worker killed mid-job', () => {
+  it(`${KILLS} workers killed while generating: all ${INTERACTIONS} interactions answered exactly once`, async () => {
+    const users = [fake.users.alice, fake.users.bob, fake.users.owner];
+    const ids: string[] = [];
+    for (let i = 0; i < INTERACTIONS; i++) {
+      const ix = fake.injectSlashCommand({ name: 'bard', options: { prompt: `ROMEO ${i}: what light through yonder window breaks?`, temp: 0.8, length: LENGTH }, user: users[i % 3] });
+      expect(ix.delivered).toBe(1);
+      ids.push(ix.id);
+    }
+    await fake.waitUntil(() => ids.every((id) => fake.interaction(id)?.ack === 'defer') || null, 10_000, 'every deferral');
+    for (const id of ids) expect(fake.interaction(id)!.ackAt! - fake.interaction(id)!.createdAt).toBeLessThan(3000);
+
+    // Kill a worker the moment it starts a job (first attempt), then start a replacement.
+    const killed: { jobId: string; at: number }[] = [];
+    while (killed.length < KILLS) {
+      const hit = await killAtNextStart(60_000);
+      killed.push({ jobId: hit.jobId, at: hit.at });
+      expect(await hit.worker.exited).toBeNull();
+      workers.push(spawnBard('worker', env));
+    }
+
+    await waitAnswered(fake, ids, 120_000);
+
+    // Exactly one result per interaction: one successful edit of the deferred reply, no follow-ups.
+    for (const id of ids) {
+      const posts = resultPosts(fake, id);
+      expect(posts.map((r) => r.route), `interaction ${id}`).toEqual(['webhookEditMessage']);
+      const [m] = fake.messagesFor(id);
+      expect(fake.messagesFor(id)).toHaveLength(1);
+      expect(m.history).toHaveLength(2); // the "thinking…" placeholder, then the one result
+      expect([...parseCompletion(m.content)!.continuation]).toHaveLength(LENGTH);
+    }
+    const edits = fake.requests.filter((r) => r.route === 'webhookEditMessage');
+    expect(edits).toHaveLength(INTERACTIONS);
+    expect(fake.requests.filter((r) => r.route === 'followUp')).toHaveLength(0);
+    expectNoPingsAndShort(fake);
+
+    // Each killed job died before it posted anything, and was run again (by another process) to completion.
+    const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+    const queue = new Queue('jobs', { connection: redis, prefix });
+    try {
+      for (const k of killed) {
+        const interaction = k.jobId.replace(/^complete-/, '');
+        expect(fake.requestsFor(interaction).filter((r) => r.route !== 'interactionCallback' && r.time < k.at), k.jobId).toEqual([]);
+        const job = (await queue.getJob(k.jobId))!;
+        expect(await job.getState()).toBe('completed');
+        expect(job.attemptsStarted).toBeGreaterThanOrEqual(2);
+        expect(job.stalledCounter).toBeGreaterThanOrEqual(1);
+      }
+      expect(await queue.getFailedCount()).toBe(0);
+    } finally {
+      await queue.close();
+      redis.disconnect();
+    }
+    // The killed workers never logged the killed jobs as done; live ones did.
+    const doneBy = (jobId: string) => workers.filter((w) => logLines(w).some((l) => l.msg === 'job done' && l.jobId === jobId));
+    for (const k of killed) expect(doneBy(k.jobId)).toHaveLength(1);
+  }, 240_000);
+});
