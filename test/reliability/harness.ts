@@ -167,3 +167,19 @@ export function logLines(p: Proc): Record<string, any>[] {
     }
   });
 }
+
+/** Polls an async probe until it returns something truthy. */
+export async function until<T>(probe: () => Promise<T | null | undefined | false>, timeoutMs: number, what: string): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+/** The @original edit path of an interaction's webhook, as the fake records it. */
+export function originalPath(fake: FakeDiscord, token: string): string {
+  return `/webhooks/${fake.appId}/${token}/messages/@original`;
+}
