@@ -69,6 +69,7 @@ export class PrivateRedis {
     child.stderr?.resume();
     this.child = child;
     const probe = new Redis(this.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    probe.on('error', () => {}); // refused while the server starts: retried below
     try {
       for (let i = 0; ; i++) {
         try {
