@@ -32,6 +32,12 @@ export interface Config {
   lockMs: number;
   /** How often workers look for stalled jobs (lock expired) and put them back in the queue. */
   stalledIntervalMs: number;
+  /** Model threads per worker, each with its own batch (the worker's event loop never runs the model). */
+  serveThreads: number;
+  /** Worker's /metrics and /healthz port; null = off, 0 = any free port (logged). */
+  metricsPort: number | null;
+  /** Bot's /healthz port; null = off, 0 = any free port (logged). */
+  healthPort: number | null;
   logLevel: string;
 }
 
@@ -52,6 +58,12 @@ export class ConfigError extends Error {
 }
 
 const snowflake = z.string().regex(/^\d{15,21}$/, 'must be a Discord id (a number of 15–21 digits)');
+/** A TCP port for an operations endpoint: 1–65535, 0 for any free one, or "off". */
+const port = z
+  .string()
+  .regex(/^(off|\d{1,5})$/i, 'must be a port number (0 = any free port) or "off"')
+  .transform((v) => (v.toLowerCase() === 'off' ? null : Number(v)))
+  .refine((v) => v === null || v <= 65_535, 'must be at most 65535');
 const int = (min: number, max: number) =>
   z.coerce.number({ error: `must be a whole number between ${min} and ${max}` }).int(`must be a whole number between ${min} and ${max}`).min(min, `must be at least ${min}`).max(max, `must be at most ${max}`);
 
@@ -88,7 +100,10 @@ const VARIABLES = {
     hint: 'where Redis listens',
   } as Variable<string>,
   SNAPSHOT: { schema: z.string().min(1), fallback: DEFAULT_SNAPSHOT, hint: 'path of the model snapshot (.npz)' } as Variable<string>,
-  WORKER_CONCURRENCY: { schema: int(1, 64), fallback: 1, hint: 'jobs one worker runs at once' } as Variable<number>,
+  WORKER_CONCURRENCY: { schema: int(1, 256), fallback: 1, hint: 'jobs one worker runs at once (its batch size)' } as Variable<number>,
+  SERVE_THREADS: { schema: int(1, 16), fallback: 1, hint: 'model threads per worker' } as Variable<number>,
+  METRICS_PORT: { schema: port, fallback: 9464, hint: "the worker's /metrics and /healthz port" } as Variable<number | null>,
+  HEALTH_PORT: { schema: port, fallback: 9465, hint: "the bot's /healthz port" } as Variable<number | null>,
   BARD_PREFIX: {
     schema: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/, 'must be 1–40 letters, digits, "-" or "_"'),
     fallback: 'bard',
@@ -165,6 +180,9 @@ export function loadConfig(role: Role, env: NodeJS.ProcessEnv = process.env, opt
     shutdownTimeoutMs: x.SHUTDOWN_TIMEOUT_SECONDS * 1000,
     lockMs: x.WORKER_LOCK_SECONDS * 1000,
     stalledIntervalMs: x.WORKER_STALLED_CHECK_SECONDS * 1000,
+    serveThreads: x.SERVE_THREADS,
+    metricsPort: x.METRICS_PORT,
+    healthPort: x.HEALTH_PORT,
     logLevel: x.LOG_LEVEL,
   };
 }

@@ -4,6 +4,7 @@
  */
 import { Client, Events, GatewayIntentBits, MessageFlags, type Interaction } from 'discord.js';
 import { loadConfigOrExit } from '../config.ts';
+import { serveHealth } from '../observe/http.ts';
 import { createLogger, logFatalErrors } from '../log.ts';
 import { BullProducer } from '../queue/producer.ts';
 import { producerConnection } from '../queue/redis.ts';
@@ -61,6 +62,8 @@ async function handle(i: Interaction): Promise<void> {
 }
 client.once(Events.ClientReady, (c) => log.info({ user: c.user.tag, queue: config.queueName, prefix: config.prefix }, 'bot ready'));
 client.on(Events.Error, (e) => log.error({ err: e.message }, 'discord client error'));
+// /healthz on HEALTH_PORT: 200 while the gateway session and Redis are both up.
+void serveHealth(config.healthPort, () => ({ discord: client.isReady(), redis: redis.status === 'ready' }), log);
 
 async function shutdown(signal: string): Promise<void> {
   if (stopping) return;

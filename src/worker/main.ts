@@ -12,10 +12,11 @@ import { BullProducer } from '../queue/producer.ts';
 import { workerConnection } from '../queue/redis.ts';
 import type { Model } from '../rnn/model.ts';
 import { loadSnapshot, SnapshotError } from '../snapshot/index.ts';
+import { Serving } from '../serve/worker-serving.ts';
 import { RedisStore } from '../store/redis.ts';
 import { DiscordPoster, DiscordRejectedError, DiscordUnavailableError } from './discord-poster.ts';
 import { colonExplainer } from './explain.ts';
-import { inProcessGenerator, modelName } from './generate.ts';
+import { modelName } from './generate.ts';
 import { runJob, targetOf, type JobDeps } from './jobs.ts';
 
 const config = loadConfigOrExit('worker');
@@ -39,8 +40,26 @@ const rest = new REST({ version: '10', retries: 0, ...(config.discordApiUrl ? { 
 const poster = new DiscordPoster(rest, config.appId, store, { log, recordTtlMs: config.stateTtlMs });
 const name = modelName(model, config.snapshot);
 
+// The model runs in worker threads that batch every stream in flight; this event loop only passes messages,
+// so lock renewal, Redis and Discord stay responsive. /metrics and /healthz are served on METRICS_PORT.
+let serving: Serving;
+try {
+  serving = await Serving.start({
+    model,
+    capacity: config.workerConcurrency,
+    threads: config.serveThreads,
+    metricsPort: config.metricsPort,
+    log,
+    jobCounts: () => producer.queue.getJobCounts(),
+    redisReady: () => redis.status === 'ready',
+  });
+} catch (e) {
+  process.stderr.write(`bard worker: cannot start the model threads: ${(e as Error).message}\n`);
+  process.exit(1);
+}
+
 const deps: JobDeps = {
-  generate: inProcessGenerator(model),
+  generate: serving.generate,
   explainColon: colonExplainer(model),
   store,
   poster,
@@ -90,8 +109,11 @@ const worker = new Worker(config.queueName, processJob, {
   lockDuration: config.lockMs,
   stalledInterval: config.stalledIntervalMs,
 });
+serving.watch(worker);
 worker.on('error', (e) => log.warn({ err: e.message }, 'worker error'));
-worker.on('ready', () => log.info({ queue: config.queueName, prefix: config.prefix, model: name, concurrency: config.workerConcurrency }, 'worker ready'));
+worker.on('ready', () =>
+  log.info({ queue: config.queueName, prefix: config.prefix, model: name, concurrency: config.workerConcurrency, threads: config.serveThreads }, 'worker ready'),
+);
 
 let stopping = false;
 async function shutdown(signal: string): Promise<void> {
@@ -104,6 +126,7 @@ async function shutdown(signal: string): Promise<void> {
     new Promise<boolean>((r) => setTimeout(() => r(false), config.shutdownTimeoutMs).unref()),
   ]);
   if (!closed) log.warn({ timeoutMs: config.shutdownTimeoutMs }, 'active jobs did not finish in time; they stay in Redis for another worker');
+  await serving.close().catch(() => {});
   await producer.close().catch(() => {});
   redis.disconnect();
   process.exit(closed ? 0 : 1);

@@ -30,6 +30,9 @@ export function bardEnv(fake: FakeDiscord, prefix: string, extra: Record<string,
     BARD_QUEUE: 'jobs',
     SNAPSHOT: REFERENCE_SNAPSHOT,
     LOG_LEVEL: 'info',
+    // Any free port for /metrics and /healthz, so processes of parallel tests never collide.
+    METRICS_PORT: '0',
+    HEALTH_PORT: '0',
     ...extra,
   };
 }

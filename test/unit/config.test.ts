@@ -50,8 +50,18 @@ describe('config', () => {
     expect(p.join('\n')).not.toContain('"short"');
     expect(p).toContain('APP_ID must be a Discord id (a number of 15–21 digits), got "abc"'.replace(/^/, 'DISCORD_'));
     expect(p.find((l) => l.startsWith('REDIS_URL'))).toMatch(/redis:\/\//);
-    expect(p.find((l) => l.startsWith('WORKER_CONCURRENCY'))).toMatch(/whole number between 1 and 64/);
+    expect(p.find((l) => l.startsWith('WORKER_CONCURRENCY'))).toMatch(/whole number between 1 and 256/);
     expect(p.find((l) => l.startsWith('ROUND_MIN_SECONDS'))).toMatch(/at most 15/);
+  });
+
+  it('operations ports: a default each, 0 for any free port, "off" for none, anything else refused', () => {
+    expect(loadConfig('worker', good, { dotenv: false })).toMatchObject({ metricsPort: 9464, healthPort: 9465, serveThreads: 1 });
+    expect(loadConfig('worker', { ...good, METRICS_PORT: '0', HEALTH_PORT: 'off' }, { dotenv: false })).toMatchObject({ metricsPort: 0, healthPort: null });
+    const p = problems('worker', { ...good, METRICS_PORT: '70000', HEALTH_PORT: 'eighty' });
+    expect(p).toEqual([
+      'METRICS_PORT must be at most 65535, got "70000"',
+      'HEALTH_PORT must be a port number (0 = any free port) or "off", got "eighty"',
+    ]);
   });
 
   it('treats empty values as unset', () => {
