@@ -4,11 +4,15 @@
  * allowed_mentions {parse: []}), and text Discord would reject or mangle is cleaned.
  */
 
-/** Control characters other than newline, and lone surrogates (invalid UTF-16), have no business in a message. */
+/**
+ * Control characters other than newline (C0 and C1), lone surrogates (invalid UTF-16) and the bidi
+ * embedding, override and isolate controls have no business in a message: an RTL override in a prompt
+ * would run on and display the rest of the line, Bard's own text included, backwards.
+ */
 export function cleanText(s: string): string {
   return s
     .replace(/\r\n?/g, '\n')
-    .replace(/[\u0000-\u0009\u000b-\u001f\u007f]/g, (c) => (c === '\t' ? ' ' : ''))
+    .replace(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, (c) => (c === '\t' ? ' ' : ''))
     .replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd');
 }
 
