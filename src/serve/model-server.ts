@@ -8,6 +8,8 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { Model } from '../rnn/model.ts';
+import { ExplainError } from '../explain/index.ts';
+import type { ColonExplanation, ExplainColon } from '../worker/explain.ts';
 import type { Generate, GenerateRequest, Generated } from '../worker/generate.ts';
 import type { FromThread, ThreadData, ThreadStats, ToThread } from './protocol.ts';
 import type { ServeCounters, ServeOutcome, ServeRequest } from './scheduler.ts';
@@ -45,6 +47,7 @@ const ZERO: ServeCounters = { ticks: 0, streamTicks: 0, chars: 0, primedChars: 0
 
 class ModelThread {
   readonly pending = new Map<number, Pending>();
+  readonly explaining = new Map<number, { resolve: (e: ColonExplanation) => void; reject: (e: Error) => void }>();
   readonly ready: Promise<void>;
   stats: ThreadStats;
   /** Totals of the threads this one replaced, so counters never go down. */
@@ -81,14 +84,22 @@ class ModelThread {
     });
   }
 
+  /** Asks the thread for /why-colon's answer (worked out from the weights there, once). */
+  explainColon(id: number): Promise<ColonExplanation> {
+    return new Promise<ColonExplanation>((resolve, reject) => {
+      if (!this.isReady) return reject(new ModelThreadError('the model thread is restarting'));
+      this.explaining.set(id, { resolve, reject });
+      this.send({ type: 'explain-colon', id });
+    });
+  }
+
   private send(m: ToThread): void {
     this.worker.postMessage(m);
   }
 
   close(): Promise<number> {
     this.closing = true;
-    for (const p of this.pending.values()) p.reject(new ModelThreadError('the model server is closing'));
-    this.pending.clear();
+    this.rejectAll(new ModelThreadError('the model server is closing'));
     return this.worker.terminate();
   }
 
@@ -102,8 +113,7 @@ class ModelThread {
       this.isReady = false;
       if (this.closing) return;
       const err = new ModelThreadError(`the model thread stopped (${error ? error.message : `exit code ${code}`})`);
-      for (const p of this.pending.values()) p.reject(err);
-      this.pending.clear();
+      this.rejectAll(err);
       if (!this.everReady) return this.failStart(err);
       this.onExit(err);
       // Keep serving: a fresh thread takes the next requests (its totals start where these stopped).
@@ -125,7 +135,22 @@ class ModelThread {
       case 'outcomes':
         for (const o of m.outcomes) this.settle(o);
         return;
+      case 'explained': {
+        const p = this.explaining.get(m.id);
+        this.explaining.delete(m.id);
+        if (!p) return;
+        if (m.ok) p.resolve({ text: m.text, image: m.image });
+        else p.reject(m.usage ? new ExplainError(m.error) : new Error(m.error));
+        return;
+      }
     }
+  }
+
+  private rejectAll(err: Error): void {
+    for (const p of this.pending.values()) p.reject(err);
+    for (const p of this.explaining.values()) p.reject(err);
+    this.pending.clear();
+    this.explaining.clear();
   }
 
   private settle(o: ServeOutcome): void {
@@ -151,12 +176,15 @@ function add(a: ServeCounters, b: ServeCounters): ServeCounters {
 export class ModelServer {
   /** The one door to the model (see src/worker/generate.ts): prime on the context, sample, resolve with the text. */
   readonly generate: Generate;
+  /** /why-colon's answer, worked out in a model thread (never on this event loop). */
+  readonly explainColon: ExplainColon;
   private readonly threads: ModelThread[];
   private nextId = 1;
 
   private constructor(threads: ModelThread[]) {
     this.threads = threads;
     this.generate = (req) => this.request(req);
+    this.explainColon = () => (this.threads.find((t) => t.alive) ?? this.threads[0]).explainColon(this.nextId++);
   }
 
   /** Starts the threads and resolves once each has built its model and kernels. */

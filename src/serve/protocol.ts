@@ -14,7 +14,7 @@ export interface ThreadData {
   statsIntervalMs: number;
 }
 
-export type ToThread = { type: 'generate'; req: ServeRequest } | { type: 'cancel'; id: number };
+export type ToThread = { type: 'generate'; req: ServeRequest } | { type: 'cancel'; id: number } | { type: 'explain-colon'; id: number };
 
 /** A snapshot of the thread's scheduler: running totals and what is in flight now. */
 export interface ThreadStats {
@@ -28,4 +28,7 @@ export interface ThreadStats {
 export type FromThread =
   | { type: 'ready'; capacity: number; fast: boolean }
   | { type: 'outcomes'; outcomes: ServeOutcome[] }
-  | { type: 'stats'; stats: ThreadStats };
+  | { type: 'stats'; stats: ThreadStats }
+  | { type: 'explained'; id: number; ok: true; text: string; image: { name: string; data: Uint8Array } }
+  /** `usage`: the model cannot be asked (an ExplainError), as opposed to a failure. */
+  | { type: 'explained'; id: number; ok: false; usage: boolean; error: string };

@@ -9,6 +9,8 @@ import { Model } from '../rnn/model.ts';
 import type { FromThread, ThreadData, ThreadStats, ToThread } from './protocol.ts';
 import { Scheduler } from './scheduler.ts';
 import { kernelsAvailable } from '../kernels/wasm.ts';
+import { ExplainError } from '../explain/index.ts';
+import { explainColon, type ColonExplanation } from '../worker/explain.ts';
 
 const port = parentPort!;
 const data = workerData as ThreadData;
@@ -22,9 +24,28 @@ function stats(): ThreadStats {
   return { counters: { ...s.counters }, inFlight: s.inFlight, sampling: s.sampling, queued: s.queued, capacity: s.capacity };
 }
 
+// /why-colon works on the same weights: computed here, synchronously (between two ticks, so even a thread
+// that never goes idle answers it), once; later requests get the cached answer.
+let explained: { ok: true; e: ColonExplanation } | { ok: false; usage: boolean; error: string } | null = null;
+
 function handle(m: ToThread): void {
   if (m.type === 'generate') scheduler.submit(m.req);
-  else scheduler.cancel(m.id);
+  else if (m.type === 'cancel') scheduler.cancel(m.id);
+  else {
+    if (!explained) {
+      try {
+        explained = { ok: true, e: explainColon(model) };
+      } catch (err) {
+        // A model that cannot be asked stays so; any other failure is tried again next time.
+        const usage = err instanceof ExplainError;
+        const failed = { ok: false as const, usage, error: (err as Error).message };
+        if (usage) explained = failed;
+        return send({ type: 'explained', id: m.id, ...failed });
+      }
+    }
+    if (explained.ok) send({ type: 'explained', id: m.id, ok: true, text: explained.e.text, image: explained.e.image });
+    else send({ type: 'explained', id: m.id, ...explained });
+  }
 }
 
 let running = false;

@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import { health, startObserveServer, type ObserveServer } from '../observe/http.ts';
 import { WorkerMetrics } from '../observe/worker-metrics.ts';
 import type { Model } from '../rnn/model.ts';
+import type { ExplainColon } from '../worker/explain.ts';
 import type { Generate } from '../worker/generate.ts';
 import { ModelServer } from './model-server.ts';
 
@@ -38,6 +39,11 @@ export class Serving {
     /** The one door to the model for the jobs: runs in the model threads, timed into the metrics. */
     readonly generate: Generate,
   ) {}
+
+  /** /why-colon, answered by a model thread. */
+  get explainColon(): ExplainColon {
+    return this.server.explainColon;
+  }
 
   static async start(o: ServingOptions): Promise<Serving> {
     const server = await ModelServer.start(o.model, {

@@ -15,7 +15,6 @@ import { loadSnapshot, SnapshotError } from '../snapshot/index.ts';
 import { Serving } from '../serve/worker-serving.ts';
 import { RedisStore } from '../store/redis.ts';
 import { DiscordPoster, DiscordRejectedError, DiscordUnavailableError } from './discord-poster.ts';
-import { colonExplainer } from './explain.ts';
 import { modelName } from './generate.ts';
 import { runJob, targetOf, type JobDeps } from './jobs.ts';
 
@@ -60,7 +59,7 @@ try {
 
 const deps: JobDeps = {
   generate: serving.generate,
-  explainColon: colonExplainer(model),
+  explainColon: serving.explainColon,
   store,
   poster,
   producer,

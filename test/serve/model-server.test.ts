@@ -5,6 +5,8 @@ import { complete } from '../../src/rnn/generate.ts';
 import { Model } from '../../src/rnn/model.ts';
 import { Rng } from '../../src/rnn/rng.ts';
 import { ModelServer } from '../../src/serve/model-server.ts';
+import { ExplainError } from '../../src/explain/index.ts';
+import { explainColon } from '../../src/worker/explain.ts';
 import type { GenerateRequest } from '../../src/worker/generate.ts';
 import { randomParams } from '../kernels/helpers.ts';
 
@@ -68,5 +70,20 @@ describe('ModelServer (model in a worker thread)', () => {
     // Generating on the event loop would block it for the whole call (each request alone is ~100+ ms of work).
     expect(took).toBeGreaterThan(300);
     expect(worst).toBeLessThan(Math.min(100, took / 4));
+  });
+
+  it('/why-colon is worked out in the thread: the same answer as in-process; a model without ":" gets an ExplainError', async () => {
+    await expect(server.explainColon()).rejects.toBeInstanceOf(ExplainError);
+    const small = new Model(randomParams(24, 8, 5), ['\n', ' ', ':', 'a', 'b', 'c', 'd', 'e']);
+    const other = await ModelServer.start(small, { capacity: 2 });
+    try {
+      const [a, b] = await Promise.all([other.explainColon(), other.generate({ context: 'a:', temp: 1, length: 5, seed: 1 })]);
+      const expected = explainColon(small);
+      expect(a.text).toBe(expected.text);
+      expect(Buffer.from(a.image.data).equals(Buffer.from(expected.image.data))).toBe(true);
+      expect(b.continuation).toHaveLength(5);
+    } finally {
+      await other.close();
+    }
   });
 });
