@@ -100,10 +100,8 @@ async function runRound(d: RoundJob, deps: JobDeps): Promise<void> {
   const rng = new Rng(d.seed);
   const temps = shuffled(d.temps, rng);
   const seeds = temps.map(() => Math.floor(rng.next() * 0x100000000));
-  const texts: string[] = [];
-  for (let i = 0; i < temps.length; i++) {
-    texts.push((await deps.generate({ context: d.prompt, temp: temps[i], length: d.length, seed: seeds[i] })).continuation);
-  }
+  // All entries at once: a batching worker steps them together (each text depends only on its own seed).
+  const texts = (await Promise.all(temps.map((temp, i) => deps.generate({ context: d.prompt, temp, length: d.length, seed: seeds[i] })))).map((g) => g.continuation);
   const fresh: RoundState = {
     id,
     target: d.target,
