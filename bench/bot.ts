@@ -1,0 +1,135 @@
+/**
+ * `npm run bench:bot`: 50 concurrent `/bard` (300 characters each) through the real bot and two real workers,
+ * the local Discord fake and the real Redis (a fresh key prefix, deleted afterwards). Each latency runs from
+ * the interaction's dispatch (the fake's `createdAt`) to the result being posted (the fake's `time` of the
+ * edit of the deferred reply): the same clock. The last stdout line is JSON {"total", "answered", "p50_ms",
+ * "p99_ms", ...} with, for naming the bottleneck, where the time went at the median and at p99:
+ *   defer   dispatch → the bot's deferral reaches Discord
+ *   enqueue dispatch → the job is in Redis (BullMQ's timestamp)
+ *   wait    in Redis → a worker starts the job (BullMQ's processedOn)
+ *   run     started → the result is posted (model and REST)
+ *
+ *   npm run bench:bot
+ *   npm run bench:bot -- --concurrent 50 --workers 2 --concurrency 32 --length 300 --bursts 1
+ */
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { parseArgs } from 'node:util';
+import { FakeDiscord, type Injected } from '../test/fake-discord/index.ts';
+import { bardEnv, cleanPrefix, freshPrefix, REDIS_URL, spawnBard, type Proc } from '../test/e2e/harness.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    concurrent: { type: 'string', default: '50' },
+    workers: { type: 'string', default: '2' },
+    // Jobs each worker runs at once (its model thread batches them): as docker-compose sets it.
+    concurrency: { type: 'string', default: '32' },
+    length: { type: 'string', default: '300' },
+    bursts: { type: 'string', default: '1' },
+  },
+});
+const N = Number(args.concurrent);
+const WORKERS = Number(args.workers);
+const LENGTH = Number(args.length);
+const BURSTS = Number(args.bursts);
+
+const fake = await new FakeDiscord().start();
+const prefix = freshPrefix();
+const env = bardEnv(fake, prefix, {
+  COOLDOWN_USER_JOBS: '0',
+  COOLDOWN_CHANNEL_JOBS: '0',
+  WORKER_CONCURRENCY: args.concurrency,
+  LOG_LEVEL: 'info', // as in production (and the ready lines are info)
+});
+const procs: Proc[] = [];
+const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+const queue = new Queue('jobs', { connection: redis, prefix });
+
+function percentile(sorted: number[], p: number): number {
+  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] : NaN;
+}
+
+interface Sample {
+  total: number;
+  defer: number;
+  enqueue: number;
+  wait: number;
+  run: number;
+}
+
+/** When each interaction's result was posted: the first successful edit of its deferred reply. */
+const posted = new Map<string, number>();
+fake.on('request', (r: { route: string; interactionId?: string; status: number; time: number }) => {
+  if (r.route === 'webhookEditMessage' && r.interactionId && r.status < 300 && !posted.has(r.interactionId)) posted.set(r.interactionId, r.time);
+});
+
+async function burst(n: number): Promise<{ samples: Sample[]; total: number }> {
+  const users = Array.from({ length: Math.min(n, 25) }, (_, i) => fake.addUser(`bench${i}`));
+  const prompts = ['ROMEO:', 'JULIET:', 'KING HENRY:', 'First Citizen:', 'HAMLET:'];
+  const ixs: Injected[] = Array.from({ length: n }, (_, i) =>
+    fake.injectSlashCommand({ name: 'bard', options: { prompt: prompts[i % prompts.length], temp: 0.8, length: LENGTH }, user: users[i % users.length] }),
+  );
+  await fake.waitUntil(() => ixs.every((ix) => posted.has(ix.id)) || null, 120_000, 'every result').catch(() => null);
+  const samples: Sample[] = [];
+  for (const ix of ixs) {
+    const at = posted.get(ix.id);
+    if (at === undefined) continue;
+    const job = await queue.getJob(`complete-${ix.id}`);
+    samples.push({
+      total: at - ix.createdAt,
+      defer: (ix.ackAt ?? NaN) - ix.createdAt,
+      enqueue: (job?.timestamp ?? NaN) - ix.createdAt,
+      wait: (job?.processedOn ?? NaN) - (job?.timestamp ?? NaN),
+      run: at - (job?.processedOn ?? NaN),
+    });
+  }
+  return { samples, total: n };
+}
+
+const row = (samples: Sample[], key: keyof Sample) => samples.map((s) => s[key]).sort((a, b) => a - b);
+const ms = (x: number) => Math.round(x);
+
+try {
+  const bot = spawnBard('bot', env);
+  const workers = Array.from({ length: WORKERS }, () => spawnBard('worker', env));
+  procs.push(bot, ...workers);
+  await Promise.all([fake.waitForGatewayReady(30_000), bot.waitForLine(/"bot ready"/, 30_000), ...workers.map((w) => w.waitForLine(/"worker ready"/, 60_000))]);
+
+  await burst(10); // warm-up: connections, lazily compiled code
+  const samples: Sample[] = [];
+  let total = 0;
+  for (let b = 0; b < BURSTS; b++) {
+    await new Promise((r) => setTimeout(r, 500));
+    const r = await burst(N);
+    samples.push(...r.samples);
+    total += r.total;
+    const t = row(r.samples, 'total');
+    process.stdout.write(`burst ${b + 1}: ${r.samples.length}/${r.total} answered, p50 ${ms(percentile(t, 50))} ms, p99 ${ms(percentile(t, 99))} ms, max ${ms(t.at(-1) ?? NaN)} ms\n`);
+  }
+  const phases = Object.fromEntries(
+    (['defer', 'enqueue', 'wait', 'run'] as const).map((k) => {
+      const s = row(samples, k);
+      return [k, { p50_ms: ms(percentile(s, 50)), p99_ms: ms(percentile(s, 99)) }];
+    }),
+  );
+  const all = row(samples, 'total');
+  process.stdout.write(
+    `${JSON.stringify({
+      total,
+      answered: samples.length,
+      p50_ms: ms(percentile(all, 50)),
+      p99_ms: ms(percentile(all, 99)),
+      phases,
+      concurrent: N,
+      workers: WORKERS,
+      worker_concurrency: Number(args.concurrency),
+      length: LENGTH,
+    })}\n`,
+  );
+} finally {
+  await Promise.all(procs.map((p) => p.stop()));
+  await queue.close();
+  redis.disconnect();
+  await fake.close();
+  await cleanPrefix(prefix);
+}
