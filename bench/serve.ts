@@ -18,7 +18,7 @@
  * The last stdout line is the JSON.
  */
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { kernelsAvailable } from '../src/kernels/wasm.ts';
 import { Model } from '../src/rnn/model.ts';
@@ -27,45 +27,31 @@ import { Rng } from '../src/rnn/rng.ts';
 import { ModelServer } from '../src/serve/model-server.ts';
 import { loadSnapshot } from '../src/snapshot/index.ts';
 
-const { values: args } = parseArgs({
-  options: {
-    threads: { type: 'string', default: '1' },
-    streams: { type: 'string', default: '1,8,32,64' },
-    length: { type: 'string', default: '1000' },
-    seconds: { type: 'string', default: process.env.BENCH_SECONDS ?? '4' },
-  },
-});
-const THREADS = Number(args.threads);
-const LENGTH = Number(args.length);
-const SECONDS = Number(args.seconds);
-const STREAMS = args.streams.split(',').map(Number);
-
-if (!kernelsAvailable()) {
-  console.error('bench:serve: the WASM kernels are not built: run `npm run build:kernels` (npm ci does it)');
-  process.exit(1);
+export interface ServeRate {
+  /** Sampled characters per wall-clock second, all streams together. */
+  wall: number;
+  /** The same per CPU-second of this process (all its threads). */
+  cpu: number;
+  /** Mean streams per batched step. */
+  batch: number;
 }
 
-const reference = fileURLToPath(new URL('../../shared/data/char-rnn-snapshot.npz', import.meta.url));
-let model: Model;
-if (existsSync(reference)) model = loadSnapshot(reference);
-else {
-  const rng = new Rng(1);
-  const chars = Array.from({ length: 65 }, (_, i) => (i === 0 ? '\n' : String.fromCharCode(31 + i)));
-  model = new Model(initParams(250, 65, () => rng.normal(), 0.01), chars);
-}
-
-const fmt = (x: number) => Math.round(x).toLocaleString('en-US');
 const prompts = ['ROMEO:\n', 'JULIET:\nO ', 'First Citizen:\n', 'KING HENRY:\nWhat ', 'HAMLET:\nTo be'];
 
-async function measure(n: number): Promise<{ wall: number; cpu: number; batch: number }> {
-  const server = await ModelServer.start(model, { capacity: n, threads: THREADS });
+/**
+ * n clients, each looping generate() → await → again through a fresh ModelServer (the worker's serving
+ * path), for `seconds` after a warm-up. Exported so that `npm run bench` can report the same figure.
+ */
+export async function measureServing(model: Model, n: number, opts: { threads?: number; length?: number; seconds?: number } = {}): Promise<ServeRate> {
+  const length = opts.length ?? 1000;
+  const server = await ModelServer.start(model, { capacity: n, threads: opts.threads ?? 1 });
   let seed = 0;
   let chars = 0;
   let counting = false;
   let stop = false;
   const client = async () => {
     while (!stop) {
-      const g = await server.generate({ context: prompts[seed % prompts.length], temp: 1, length: LENGTH, seed: seed++ });
+      const g = await server.generate({ context: prompts[seed % prompts.length], temp: 1, length, seed: seed++ });
       if (counting) chars += g.continuation.length;
     }
   };
@@ -75,7 +61,7 @@ async function measure(n: number): Promise<{ wall: number; cpu: number; batch: n
   counting = true;
   const t0 = performance.now();
   const c0 = process.cpuUsage();
-  await new Promise((r) => setTimeout(r, SECONDS * 1000));
+  await new Promise((r) => setTimeout(r, (opts.seconds ?? 4) * 1000));
   counting = false;
   const wall = (performance.now() - t0) / 1000;
   const c = process.cpuUsage(c0);
@@ -84,20 +70,47 @@ async function measure(n: number): Promise<{ wall: number; cpu: number; batch: n
   await Promise.all(clients);
   await server.close();
   const cpu = (c.user + c.system) / 1e6;
-  const batch = (after.streamTicks - before.streamTicks) / Math.max(1, after.ticks - before.ticks);
-  const rate = { wall: chars / wall, cpu: chars / cpu, batch };
-  console.log(
-    `serve ${String(n).padStart(2)} streams (${THREADS} thread${THREADS > 1 ? 's' : ''})  ${fmt(rate.wall).padStart(9)} chars/s` +
-      `   (${fmt(rate.cpu)} per CPU-second, CPU ${((100 * cpu) / wall).toFixed(0)}%, mean batch ${batch.toFixed(1)})`,
-  );
-  return rate;
+  return { wall: chars / wall, cpu: chars / cpu, batch: (after.streamTicks - before.streamTicks) / Math.max(1, after.ticks - before.ticks) };
 }
 
-const wall: Record<string, number> = {};
-const perCpu: Record<string, number> = {};
-for (const n of STREAMS) {
-  const r = await measure(n);
-  wall[n] = Math.round(r.wall);
-  perCpu[n] = Math.round(r.cpu);
+/** The CSC321 snapshot from ../shared/data when present (H = 250, 62 symbols), else random weights of that size. */
+export function benchModel(): Model {
+  const reference = fileURLToPath(new URL('../../shared/data/char-rnn-snapshot.npz', import.meta.url));
+  if (existsSync(reference)) return loadSnapshot(reference);
+  const rng = new Rng(1);
+  const chars = Array.from({ length: 65 }, (_, i) => (i === 0 ? '\n' : String.fromCharCode(31 + i)));
+  return new Model(initParams(250, 65, () => rng.normal(), 0.01), chars);
 }
-console.log(JSON.stringify({ hidden: model.H, threads: THREADS, length: LENGTH, serve_chars_per_s: wall, serve_chars_per_cpu_s: perCpu }));
+
+async function main(): Promise<void> {
+  const { values: args } = parseArgs({
+    options: {
+      threads: { type: 'string', default: '1' },
+      streams: { type: 'string', default: '1,8,32,64' },
+      length: { type: 'string', default: '1000' },
+      seconds: { type: 'string', default: process.env.BENCH_SECONDS ?? '4' },
+    },
+  });
+  const threads = Number(args.threads);
+  const length = Number(args.length);
+  if (!kernelsAvailable()) {
+    console.error('bench:serve: the WASM kernels are not built: run `npm run build:kernels` (npm ci does it)');
+    process.exit(1);
+  }
+  const model = benchModel();
+  const fmt = (x: number) => Math.round(x).toLocaleString('en-US');
+  const wall: Record<string, number> = {};
+  const perCpu: Record<string, number> = {};
+  for (const n of args.streams.split(',').map(Number)) {
+    const r = await measureServing(model, n, { threads, length, seconds: Number(args.seconds) });
+    console.log(
+      `serve ${String(n).padStart(2)} streams (${threads} thread${threads > 1 ? 's' : ''})  ${fmt(r.wall).padStart(9)} chars/s` +
+        `   (${fmt(r.cpu)} per CPU-second, mean batch ${r.batch.toFixed(1)})`,
+    );
+    wall[n] = Math.round(r.wall);
+    perCpu[n] = Math.round(r.cpu);
+  }
+  console.log(JSON.stringify({ hidden: model.H, threads, length, serve_chars_per_s: wall, serve_chars_per_cpu_s: perCpu }));
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();
