@@ -1,7 +1,8 @@
 /**
- * The one door to the model. Everything a job generates goes through a Generate function, so the
- * model can later move off the event loop (a worker thread, a batching server) without touching the
- * job code. This first implementation runs in-process.
+ * The one door to the model. Everything a job generates goes through a Generate function, so where the
+ * model runs is not the job code's business: `npm run worker` uses ModelServer.generate (src/serve/: model
+ * threads that batch every stream in flight), `npm run play` the in-process generator below. Both give the
+ * same text for the same seed (the float32 kernel, as complete() runs it).
  */
 import { complete } from '../rnn/generate.ts';
 import type { Model } from '../rnn/model.ts';
