@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { complete } from '../../src/rnn/generate.ts';
 import { Model } from '../../src/rnn/model.ts';
 import { Rng } from '../../src/rnn/rng.ts';
-import { ModelServer } from '../../src/serve/model-server.ts';
+import { ModelServer, ModelThreadError } from '../../src/serve/model-server.ts';
 import { ExplainError } from '../../src/explain/index.ts';
 import { explainColon } from '../../src/worker/explain.ts';
 import type { GenerateRequest } from '../../src/worker/generate.ts';
@@ -82,6 +82,32 @@ describe('ModelServer (model in a worker thread)', () => {
       expect(a.text).toBe(expected.text);
       expect(Buffer.from(a.image.data).equals(Buffer.from(expected.image.data))).toBe(true);
       expect(b.continuation).toHaveLength(5);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('a model thread that dies fails its requests (so BullMQ retries their jobs) and is replaced', async () => {
+    const exits: Error[] = [];
+    const other = await ModelServer.start(model, { capacity: 2, statsIntervalMs: 10, onThreadExit: (e) => exits.push(e) });
+    try {
+      await other.generate({ context: 'AB', temp: 1, length: 30, seed: 1 });
+      await sleep(30);
+      const before = other.stats().counters.chars;
+      const inFlight = other.generate({ context: 'AB', temp: 1, length: 10_000, seed: 2 });
+      // Kill the thread from outside, as a crash would.
+      const thread = (other as unknown as { threads: { worker: { terminate(): Promise<number> } }[] }).threads[0];
+      await thread.worker.terminate();
+      await expect(inFlight).rejects.toBeInstanceOf(ModelThreadError);
+      expect(other.healthy).toBe(false);
+      await expect(other.generate({ context: 'A', temp: 1, length: 5, seed: 3 })).rejects.toThrow(/restarting/);
+      for (let i = 0; i < 200 && !other.healthy; i++) await sleep(50);
+      expect(other.healthy).toBe(true);
+      expect(exits).toHaveLength(1);
+      const c = complete(model, { prompt: 'AB', temp: 1, length: 40, seed: 4, init: 'warm' });
+      expect((await other.generate({ context: 'AB', temp: 1, length: 40, seed: 4 })).continuation).toBe(c.continuation);
+      await sleep(30);
+      expect(other.stats().counters.chars).toBeGreaterThanOrEqual(before + 40);
     } finally {
       await other.close();
     }
