@@ -69,6 +69,8 @@ const deps: JobDeps = {
   log,
 };
 
+const LOST_THREAD = 'Sorry, Bard lost the thread on this one. Please try again.';
+
 async function processJob(bull: BullJob): Promise<void> {
   let job;
   try {
@@ -94,7 +96,7 @@ async function processJob(bull: BullJob): Promise<void> {
     const target = targetOf(job);
     // No notice when Discord itself is failing: it would fail the same way.
     if (last && target && !(e instanceof DiscordUnavailableError)) {
-      await poster.show(target, { kind: 'notice', text: 'Sorry, Bard lost the thread on this one. Please try again.' }).catch(() => {});
+      await poster.show(target, { kind: 'notice', text: LOST_THREAD }).catch(() => {});
     }
     throw refused ? new UnrecoverableError((e as Error).message) : e;
   }
@@ -110,6 +112,19 @@ const worker = new Worker(config.queueName, processJob, {
 });
 serving.watch(worker);
 worker.on('error', (e) => log.warn({ err: e.message }, 'worker error'));
+// A job whose workers kept dying (BullMQ's stall limit) is failed by the next worker without running it:
+// stop there (it may be what kills them), but tell the user rather than leave "thinking…" forever.
+worker.on('failed', (bull, err) => {
+  if (!bull?.deferredFailure) return;
+  log.error({ jobId: bull.id, err: err.message }, 'job failed for good: its workers kept stopping mid-job');
+  let target;
+  try {
+    target = targetOf(parseJob(bull.name, bull.data));
+  } catch {
+    return;
+  }
+  if (target) void poster.show(target, { kind: 'notice', text: LOST_THREAD }).catch(() => {});
+});
 worker.on('ready', () =>
   log.info({ queue: config.queueName, prefix: config.prefix, model: name, concurrency: config.workerConcurrency, threads: config.serveThreads }, 'worker ready'),
 );
