@@ -64,7 +64,7 @@ afterAll(async () => {
  * Kills (SIGKILL) the first live worker that logs "job started" for a job's first attempt, from inside the
  * stdout handler, so the kill lands a few ms after the job began generating. Resolves with the job id.
  */
-function killAtNextStart(timeoutMs: number): Promise<{ worker: Proc; jobId: string; at: number }> {
+function killAtNextStart(timeoutMs: number, which: (l: Record<string, any>) => boolean = (l) => l.started === 1): Promise<{ worker: Proc; jobId: string; at: number }> {
   return new Promise((resolve, reject) => {
     const live = workers.filter((w) => w.child.exitCode === null && w.child.signalCode === null);
     const detach = () => live.forEach((w, i) => w.child.stdout!.off('data', handlers[i]));
@@ -81,7 +81,7 @@ function killAtNextStart(timeoutMs: number): Promise<{ worker: Proc; jobId: stri
         } catch {
           continue; // a line split across two chunks: the first attempts are plenty
         }
-        if (l.started !== 1) continue;
+        if (!which(l)) continue;
         w.child.kill('SIGKILL');
         const at = fake.now();
         clearTimeout(timer);
@@ -152,4 +152,32 @@ describe('worker killed mid-job', () => {
     const doneBy = (jobId: string) => workers.filter((w) => logLines(w).some((l) => l.msg === 'job done' && l.jobId === jobId));
     for (const k of killed) expect(doneBy(k.jobId)).toHaveLength(1);
   }, 240_000);
+
+  it('a job whose workers keep dying is not run a third time: it fails, and the user gets a notice instead of "thinking…"', async () => {
+    const ix = fake.injectSlashCommand({ name: 'bard', options: { prompt: 'YORICK: alas', length: LENGTH } });
+    const jobId = `complete-${ix.id}`;
+    for (const attempt of [1, 2]) {
+      const hit = await killAtNextStart(60_000, (l) => l.jobId === jobId && l.started === attempt);
+      expect(await hit.worker.exited).toBeNull();
+      workers.push(spawnBard('worker', env));
+    }
+    const [m] = await fake.waitUntil(() => {
+      const ms = fake.messagesFor(ix.id);
+      return ms.length && !ms[0].loading ? ms : null;
+    }, 60_000, 'the notice');
+    expect(m.content).toBe('Sorry, Bard lost the thread on this one. Please try again.');
+    expect(resultPosts(fake, ix.id)).toHaveLength(1);
+    const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+    const queue = new Queue('jobs', { connection: redis, prefix });
+    try {
+      const job = (await queue.getJob(jobId))!;
+      expect(await job.getState()).toBe('failed');
+      expect(job.failedReason).toBe('job stalled more than allowable limit');
+    } finally {
+      await queue.close();
+      redis.disconnect();
+    }
+    // Nobody ran it a third time.
+    expect(workers.flatMap((w) => logLines(w)).filter((l) => l.msg === 'job started' && l.jobId === jobId).map((l) => l.started)).toEqual([1, 2]);
+  }, 120_000);
 });
