@@ -128,30 +128,34 @@ describe('graceful shutdown', () => {
 
   it('worker: a job that outlasts the bound is left to another worker (exit 1 at the bound) and still answered once', async () => {
     expect(await next.stop()).toBe(0);
-    const c = worker({ SHUTDOWN_TIMEOUT_SECONDS: '2' });
+    // Its lock (8 s) outlasts the bound plus Discord's delay below: nobody takes the job over before its reply lands.
+    const c = worker({ SHUTDOWN_TIMEOUT_SECONDS: '2', WORKER_LOCK_SECONDS: '8' });
     await c.waitForLine(/"worker ready"/, 30_000);
     const ix = bard('JULIET: parting is such sweet sorrow', 200);
     // Discord takes 3.5 s to answer this reply's edit: the job is still posting when the bound runs out.
     const slow = fake.injectFault({ path: (m, p) => m === 'PATCH' && p === originalPath(fake, ix.token), delayMs: 3500 });
-    await fake.waitUntil(() => slow.hits === 1 || null, 20_000, 'the slow edit');
-    // The worker that will take over starts now (it cannot take the job while it is locked).
-    const d = worker();
-    next = d;
+    // SIGTERM the moment the job starts: it generates, sends its edit, and is still waiting for Discord at the bound.
+    await c.waitForLine(/"job started"/, 30_000);
     const sentAt = Date.now();
     const killAt = fake.now();
     c.child.kill('SIGTERM');
+    const d = worker();
+    next = d;
     expect(await c.exited).toBe(1);
     const tookMs = Date.now() - sentAt;
+    const exitAt = fake.now();
     expect(tookMs).toBeGreaterThanOrEqual(1900);
     expect(tookMs).toBeLessThan(3400);
+    expect(slow.hits).toBe(1);
     expect(logLines(c).some((l) => l.msg === 'active jobs did not finish in time; they stay in Redis for another worker')).toBe(true);
 
     // The other worker takes the job over once its lock runs out, sees the reply already landed, and does not post it again.
     await until(async () => (await (await queue.getJob(jobId(ix)))?.getState()) === 'completed', 30_000, 'the job to complete');
     const edits: RecordedRequest[] = fake.requestsFor(ix.id).filter((r) => r.route === 'webhookEditMessage');
-    // One edit only: the slow one, sent by the worker that was stopped.
+    // One edit only: the slow one, sent by the worker that was stopped, after the signal and before it exited.
     expect(edits.map((r) => r.status)).toEqual([200]);
-    expect(edits[0].time).toBeLessThan(killAt);
+    expect(edits[0].time).toBeGreaterThan(killAt);
+    expect(edits[0].time).toBeLessThan(exitAt);
     expect(slow.hits).toBe(1);
     expect(logLines(d).some((l) => l.msg === 'reply already posted by an earlier run' && l.interaction === ix.id)).toBe(true);
     expect(fake.messagesFor(ix.id)[0].history).toHaveLength(2);
