@@ -12,6 +12,12 @@ import { register as registerTrain } from './train.ts';
 // Errors never escape as stack traces: one line on stderr, exit 2 for usage mistakes, 1 for failures
 // (see errors.ts); --debug adds the stack.
 
+// A reader that stops early (`bard sample | head`) closes the pipe: stop quietly, as Unix tools do.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
+
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
 const program = new Command('bard')
