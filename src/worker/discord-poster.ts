@@ -55,6 +55,12 @@ export interface PosterOptions {
   log: Logger;
   /** How long the posted-part records are kept (longer than an interaction token lives). */
   recordTtlMs: number;
+  /**
+   * The client for the interaction webhooks (default: `rest`). Those requests carry the interaction's token
+   * instead of the bot's and are not bound by the bot's global rate limit, so this client can go without
+   * @discordjs/rest's client-side 50 requests/s limiter, which would otherwise queue a burst's replies.
+   */
+  webhookRest?: REST;
   retryDelaysMs?: number[];
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
@@ -68,6 +74,7 @@ export function interactionTime(id: string): number | null {
 
 export class DiscordPoster implements Poster {
   private readonly log: Logger;
+  private readonly webhook: REST;
   private readonly delays: number[];
   private readonly now: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
@@ -79,6 +86,7 @@ export class DiscordPoster implements Poster {
     private readonly opts: PosterOptions,
   ) {
     this.log = opts.log;
+    this.webhook = opts.webhookRest ?? rest;
     this.delays = opts.retryDelaysMs ?? RETRY_DELAYS_MS;
     this.now = opts.now ?? Date.now;
     this.sleep = opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
@@ -100,8 +108,8 @@ export class DiscordPoster implements Poster {
       }
       if (!viaChannel) {
         try {
-          if (i === 0) await this.send(() => this.rest.patch(Routes.webhookMessage(this.appId, target.token, '@original'), webhookRequest(messages[i])));
-          else await this.send(() => this.rest.post(Routes.webhook(this.appId, target.token), webhookRequest(messages[i])));
+          if (i === 0) await this.send(() => this.webhook.patch(Routes.webhookMessage(this.appId, target.token, '@original'), webhookRequest(messages[i])));
+          else await this.send(() => this.webhook.post(Routes.webhook(this.appId, target.token), webhookRequest(messages[i])));
         } catch (e) {
           if (!isDeadToken(e)) throw e;
           const { status, code } = e as DiscordAPIError;
@@ -117,7 +125,7 @@ export class DiscordPoster implements Poster {
   /** Whether the deferred reply has been filled in already (false when Discord cannot say). */
   private async originalFilled(target: Target): Promise<boolean> {
     try {
-      const m = (await this.rest.get(Routes.webhookMessage(this.appId, target.token, '@original'), { auth: false })) as { flags?: number };
+      const m = (await this.webhook.get(Routes.webhookMessage(this.appId, target.token, '@original'), { auth: false })) as { flags?: number };
       return ((m.flags ?? 0) & LOADING) === 0;
     } catch {
       return false;

@@ -35,8 +35,12 @@ redis.on('error', (e) => log.warn({ err: e.message }, 'redis connection error'))
 const store = new RedisStore(redis, config.prefix);
 const producer = new BullProducer(redis, config.queueName, config.prefix);
 // No immediate retries inside @discordjs/rest: the poster retries 5xx with a pause (429s are still waited out).
-const rest = new REST({ version: '10', retries: 0, ...(config.discordApiUrl ? { api: config.discordApiUrl } : {}) }).setToken(config.discordToken);
-const poster = new DiscordPoster(rest, config.appId, store, { log, recordTtlMs: config.stateTtlMs });
+const api = config.discordApiUrl ? { api: config.discordApiUrl } : {};
+const rest = new REST({ version: '10', retries: 0, ...api }).setToken(config.discordToken);
+// Interaction webhooks are not bound by the bot's global rate limit: without the client-side 50/s limiter,
+// a burst of results is posted at once instead of 50 a second (per-route limits from Discord still apply).
+const webhookRest = new REST({ version: '10', retries: 0, globalRequestsPerSecond: Number.MAX_SAFE_INTEGER, ...api });
+const poster = new DiscordPoster(rest, config.appId, store, { log, recordTtlMs: config.stateTtlMs, webhookRest });
 const name = modelName(model, config.snapshot);
 
 // The model runs in worker threads that batch every stream in flight; this event loop only passes messages,
