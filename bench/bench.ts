@@ -7,7 +7,8 @@
  *   train_chars_per_s.batched B = 32 streams × seq 100 on the batched kernel (one thread, as `bard train`
  *                             runs it), clip 5, Adagrad
  *   train_chars_per_s.batched_2threads  the same with the streams split over two threads
- *   serve_chars_per_s[n]      n concurrent generations on one BatchSampler (continuous batching):
+ *   serve_chars_per_s[n]      n concurrent generations in one worker process through its serving path
+ *                             (model thread + continuous-batching scheduler, bench/serve.ts):
  *                             sampled characters per second, all streams together
  *
  * The text is tinyshakespeare from ../shared/data when present (its 65 symbols), else random indices
@@ -18,7 +19,6 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { BatchSampler } from '../src/kernels/batch-sampler.ts';
 import { createBatchedTrainer } from '../src/kernels/batched-trainer.ts';
 import { kernelsAvailable } from '../src/kernels/wasm.ts';
 import { complete } from '../src/rnn/generate.ts';
@@ -27,6 +27,7 @@ import { Model } from '../src/rnn/model.ts';
 import { adagradUpdate, clipGradients } from '../src/rnn/optim.ts';
 import { initParams, PARAM_NAMES, zerosLike, type Params } from '../src/rnn/params.ts';
 import { Rng } from '../src/rnn/rng.ts';
+import { measureServing } from './serve.ts';
 
 const H = 250;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
@@ -132,19 +133,11 @@ const b1s25Reference = measure('train b1 s25 (float64 reference)', referenceTrai
 const batched = measure('train b32 s100 (kernel, 1 thread)', kernelTrainer(32, 100), SECONDS + 1);
 const batched2 = measure('train b32 s100 (kernel, 2 threads)', kernelTrainer(32, 100, 2), SECONDS + 1);
 
-// ---- serving: n concurrent generations with continuous batching
+// ---- serving: n concurrent generations through the worker's real serving path (model thread + scheduler)
 const serve: Record<string, number> = {};
 for (const n of [1, 8, 32, 64]) {
-  const sampler = new BatchSampler(params, n);
-  const prompt = model.encode('ROMEO:\n').ixs;
-  const length = Math.max(200, Math.round(40_000 / n));
-  let s = 0;
-  const rate = measure(`serve ${String(n).padStart(2)} streams`, () => {
-    for (let i = 0; i < n; i++) sampler.add({ h0: new Float64Array(H), prompt, length, temp: 1, rng: new Rng(s++) });
-    let produced = 0;
-    for (const d of sampler.drain()) produced += d.ixs.length;
-    return produced;
-  }, Math.min(SECONDS, 3));
+  const rate = await measureServing(model, n, { seconds: Math.min(SECONDS, 3) });
+  console.log(`serve ${String(n).padStart(2)} streams: ${Math.round(rate.wall).toLocaleString('en')} chars/s (${Math.round(rate.cpu).toLocaleString('en')} per CPU-second, mean batch ${rate.batch.toFixed(1)})`);
   serve[String(n)] = Math.round(rate.wall);
 }
 

@@ -100,7 +100,7 @@ const VARIABLES = {
     hint: 'where Redis listens',
   } as Variable<string>,
   SNAPSHOT: { schema: z.string().min(1), fallback: DEFAULT_SNAPSHOT, hint: 'path of the model snapshot (.npz)' } as Variable<string>,
-  WORKER_CONCURRENCY: { schema: int(1, 256), fallback: 1, hint: 'jobs one worker runs at once (its batch size)' } as Variable<number>,
+  WORKER_CONCURRENCY: { schema: int(1, 256), fallback: 32, hint: 'jobs one worker runs at once (its batch size)' } as Variable<number>,
   SERVE_THREADS: { schema: int(1, 16), fallback: 1, hint: 'model threads per worker' } as Variable<number>,
   METRICS_PORT: { schema: port, fallback: 9464, hint: "the worker's /metrics and /healthz port" } as Variable<number | null>,
   HEALTH_PORT: { schema: port, fallback: 9465, hint: "the bot's /healthz port" } as Variable<number | null>,

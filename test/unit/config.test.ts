@@ -20,7 +20,7 @@ describe('config', () => {
     expect(c).toMatchObject({
       redisUrl: 'redis://127.0.0.1:6379',
       snapshot: DEFAULT_SNAPSHOT,
-      workerConcurrency: 1,
+      workerConcurrency: 32,
       guildId: null,
       discordApiUrl: null,
       prefix: 'bard',
