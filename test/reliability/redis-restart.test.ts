@@ -40,6 +40,8 @@ beforeAll(async () => {
     COOLDOWN_USER_JOBS: '0',
     COOLDOWN_CHANNEL_JOBS: '0',
     ROUND_MIN_SECONDS: '1',
+    // One job at a time, so jobs are still waiting in Redis when it stops (a batching worker would take them all).
+    WORKER_CONCURRENCY: '1',
   });
   bot = spawnBard('bot', env);
   worker = spawnBard('worker', env);
