@@ -27,6 +27,7 @@
  * trainer.close() when done with it (the worker is unref'd, so a forgotten one does not hold the process).
  */
 import { allocWeights, type Params32, type ParamsLike, type WeightPtrs, writeWeights } from './layout.ts';
+import { copyIndexBatch } from './index-batch.ts';
 import { ParallelBatchedTrainer } from './parallel-trainer.ts';
 import { Arena } from './wasm.ts';
 
@@ -161,18 +162,6 @@ class WasmBatchedTrainer implements BatchedTrainer {
   /** Copies B×T indices into the kernels' time-major layout (row t*B + b), checking the range. */
   private writeIndices(mi: Int32Array, base: number, src: IndexBatch, what: string): void {
     const { B, T, V } = this;
-    const nested = typeof (src as ArrayLike<unknown>)[0] !== 'number';
-    if (nested ? src.length !== B : src.length !== B * T) {
-      throw new RangeError(`${what} must hold ${B} sequences of ${T} indices`);
-    }
-    for (let b = 0; b < B; b++) {
-      const seq = nested ? (src as ArrayLike<ArrayLike<number>>)[b] : null;
-      if (seq && seq.length !== T) throw new RangeError(`${what}[${b}] has ${seq.length} indices, expected ${T}`);
-      for (let t = 0; t < T; t++) {
-        const ix = seq ? seq[t] : (src as ArrayLike<number>)[b * T + t];
-        if (!(Number.isInteger(ix) && ix >= 0 && ix < V)) throw new RangeError(`${what}[${b}][${t}] = ${ix} is outside the vocabulary (0..${V - 1})`);
-        mi[base + t * B + b] = ix;
-      }
-    }
+    copyIndexBatch(src, mi, base, 1, B, B, T, V, what);
   }
 }

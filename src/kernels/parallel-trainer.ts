@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { BatchedLoss, BatchedTrainer, IndexBatch } from './batched-trainer.ts';
+import { copyIndexBatch } from './index-batch.ts';
 import type { ParamsLike } from './layout.ts';
 import { allocShared, CTL, type SharedBatch, sharedViews } from './shared-batch.ts';
 
@@ -41,8 +42,8 @@ export class ParallelBatchedTrainer implements BatchedTrainer {
     const { H, V, B, T, v, split } = this;
     if (params.H !== H || params.V !== V) throw new Error(`parameters are H=${params.H}, V=${params.V} but the kernels were built for H=${H}, V=${V}`);
     if (hprev.length !== B * H) throw new RangeError(`hprev has ${hprev.length} entries, expected B*H = ${B * H}`);
-    flatten(inputs, v.inputs, B, T, V, 'inputs');
-    flatten(targets, v.targets, B, T, V, 'targets');
+    copyIndexBatch(inputs, v.inputs, 0, T, 1, B, T, V, 'inputs');
+    copyIndexBatch(targets, v.targets, 0, T, 1, B, T, V, 'targets');
     for (const name of ['Wxh', 'Whh', 'Why', 'bh', 'by'] as const) v.params[name].set(params[name]);
     v.hprev.set(hprev);
     this.waitReady();
@@ -80,20 +81,5 @@ export class ParallelBatchedTrainer implements BatchedTrainer {
     if (Atomics.load(this.v.ctl, CTL.ready)) return;
     Atomics.wait(this.v.ctl, CTL.ready, 0, START_TIMEOUT_MS);
     if (!Atomics.load(this.v.ctl, CTL.ready)) throw this.workerError ?? new Error('training worker thread did not start');
-  }
-}
-
-/** Copies B×T indices (nested, or flat at b*T + t) into `dst` flat, checking shapes and range. */
-function flatten(src: IndexBatch, dst: Int32Array, B: number, T: number, V: number, what: string): void {
-  const nested = typeof (src as ArrayLike<unknown>)[0] !== 'number';
-  if (nested ? src.length !== B : src.length !== B * T) throw new RangeError(`${what} must hold ${B} sequences of ${T} indices`);
-  for (let b = 0; b < B; b++) {
-    const seq = nested ? (src as ArrayLike<ArrayLike<number>>)[b] : null;
-    if (seq && seq.length !== T) throw new RangeError(`${what}[${b}] has ${seq.length} indices, expected ${T}`);
-    for (let t = 0; t < T; t++) {
-      const ix = seq ? seq[t] : (src as ArrayLike<number>)[b * T + t];
-      if (!(Number.isInteger(ix) && ix >= 0 && ix < V)) throw new RangeError(`${what}[${b}][${t}] = ${ix} is outside the vocabulary (0..${V - 1})`);
-      dst[b * T + t] = ix;
-    }
   }
 }
