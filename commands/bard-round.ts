@@ -11,7 +11,7 @@ import { parseRoundOptions } from '../src/bard/options.ts';
 import { keys, RoundState } from '../src/bard/state.ts';
 import type { SlashCommand } from '../src/bot/command.ts';
 import type { ButtonContext, CommandContext, Services } from '../src/bot/context.ts';
-import { deferAndEnqueue, orBusy } from '../src/bot/enqueue.ts';
+import { deferAndEnqueue, orBusy, replyTarget } from '../src/bot/enqueue.ts';
 import { getJson } from '../src/store/store.ts';
 
 export const data = new SlashCommandBuilder()
@@ -43,7 +43,7 @@ export async function execute(ctx: CommandContext, svc: Services): Promise<void>
   await deferAndEnqueue(ctx, svc, {
     name: 'round',
     data: {
-      target: { interactionId: ctx.id, token: ctx.token, channelId: ctx.channelId },
+      target: replyTarget(ctx),
       channelId: ctx.channelId,
       author: ctx.user,
       prompt,

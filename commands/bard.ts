@@ -12,7 +12,7 @@ import { keys, ResultState } from '../src/bard/state.ts';
 import { nextTemp } from '../src/bard/temperature.ts';
 import type { SlashCommand } from '../src/bot/command.ts';
 import type { ButtonContext, CommandContext, Services } from '../src/bot/context.ts';
-import { deferAndEnqueue, orBusy } from '../src/bot/enqueue.ts';
+import { deferAndEnqueue, orBusy, replyTarget } from '../src/bot/enqueue.ts';
 import { getJson } from '../src/store/store.ts';
 
 export const data = new SlashCommandBuilder()
@@ -35,7 +35,7 @@ export async function execute(ctx: CommandContext, svc: Services): Promise<void>
   await deferAndEnqueue(ctx, svc, {
     name: 'complete',
     data: {
-      target: { interactionId: ctx.id, token: ctx.token, channelId: ctx.channelId },
+      target: replyTarget(ctx),
       channelId: ctx.channelId,
       author: ctx.user,
       prompt: opts.value.prompt,
@@ -58,7 +58,7 @@ export async function press(ctx: ButtonContext, id: ButtonId, svc: Services): Pr
   await deferAndEnqueue(ctx, svc, {
     name: 'complete',
     data: {
-      target: { interactionId: ctx.id, token: ctx.token, channelId: ctx.channelId },
+      target: replyTarget(ctx),
       channelId: ctx.channelId,
       author: s.author,
       prompt: s.prompt,

@@ -4,6 +4,7 @@
  * the placeholder is replaced by the same notice.
  */
 import { cooldownMessage, takeCooldown } from '../bard/cooldown.ts';
+import type { Target } from '../bard/state.ts';
 import type { Job } from '../queue/jobs.ts';
 import type { InteractionContext, Services } from './context.ts';
 
@@ -18,6 +19,11 @@ export async function orBusy<T>(ctx: InteractionContext, svc: Services, work: ()
     await ctx.replyEphemeral(BUSY);
     return undefined;
   }
+}
+
+/** Where a worker answers this interaction: its deferred reply, or its channel once the token is dead. */
+export function replyTarget(ctx: InteractionContext): Target {
+  return { interactionId: ctx.id, token: ctx.token, channelId: ctx.channelId };
 }
 
 export async function deferAndEnqueue(ctx: InteractionContext, svc: Services, job: Job): Promise<boolean> {
