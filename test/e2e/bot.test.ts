@@ -5,7 +5,7 @@ import { DEFAULT_MEMBER_PERMISSIONS, FakeDiscord, Permission, type FakeUser, typ
 import { complete } from '../../src/rnn/generate.ts';
 import type { Model } from '../../src/rnn/model.ts';
 import { loadSnapshot } from '../../src/snapshot/index.ts';
-import { bardEnv, cleanPrefix, freshPrefix, parseCompletion, REFERENCE_SNAPSHOT, spawnBard, type Proc } from './harness.ts';
+import { bardEnv, freshPrefix, parseCompletion, REFERENCE_SNAPSHOT, shutDown, spawnBard, waitReady, type Proc } from './harness.ts';
 
 let fake: FakeDiscord;
 let prefix: string;
@@ -36,13 +36,11 @@ beforeAll(async () => {
   model = loadSnapshot(REFERENCE_SNAPSHOT);
   carol = fake.addUser('carol');
   dave = fake.addUser('dave');
-  await Promise.all([fake.waitForGatewayReady(30_000), bot.waitForLine(/"bot ready"/), worker.waitForLine(/"worker ready"/)]);
+  await waitReady(fake, bot, [worker]);
 }, 60_000);
 
 afterAll(async () => {
-  const codes = await Promise.all([bot?.stop(), worker?.stop()]);
-  await fake?.close();
-  if (prefix) await cleanPrefix(prefix);
+  const codes = await shutDown(fake, prefix, [bot, worker]);
   // Graceful shutdown: both exit 0 on SIGTERM.
   expect(codes).toEqual([0, 0]);
 }, 30_000);

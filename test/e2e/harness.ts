@@ -86,6 +86,23 @@ export function spawnBard(kind: keyof typeof ENTRY, env: NodeJS.ProcessEnv, args
   return new Proc(child);
 }
 
+/** Resolves once the fake's gateway is ready, the bot has logged "bot ready" and each worker "worker ready". */
+export async function waitReady(fake: FakeDiscord, bot: Proc, workers: Proc[] = [], timeoutMs = 30_000): Promise<void> {
+  await Promise.all([
+    fake.waitForGatewayReady(timeoutMs),
+    bot.waitForLine(/"bot ready"/, timeoutMs),
+    ...workers.map((w) => w.waitForLine(/"worker ready"/, timeoutMs)),
+  ]);
+}
+
+/** The end of a run: SIGTERMs the processes, closes the fake, deletes the prefix's keys; the exit codes, in order. */
+export async function shutDown(fake: FakeDiscord | undefined, prefix: string | undefined, procs: (Proc | undefined)[]): Promise<(number | null | undefined)[]> {
+  const codes = await Promise.all(procs.map((p) => p?.stop()));
+  await fake?.close();
+  if (prefix) await cleanPrefix(prefix);
+  return codes;
+}
+
 /** Deletes every Redis key under the prefix. */
 export async function cleanPrefix(prefix: string): Promise<number> {
   const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });

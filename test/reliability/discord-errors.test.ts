@@ -9,7 +9,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeDiscord, snowflakeTime, type Injected, type RecordedRequest } from '../fake-discord/index.ts';
 import {
   bardEnv,
-  cleanPrefix,
   expectNoPingsAndShort,
   freshPrefix,
   logLines,
@@ -17,10 +16,12 @@ import {
   parseCompletion,
   REDIS_URL,
   resultPosts,
+  shutDown,
   sleep,
   spawnBard,
   until,
   waitAnswered,
+  waitReady,
   type Proc,
 } from './harness.ts';
 
@@ -39,15 +40,13 @@ beforeAll(async () => {
   worker = spawnBard('worker', env);
   redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
   queue = new Queue('jobs', { connection: redis, prefix });
-  await Promise.all([fake.waitForGatewayReady(30_000), bot.waitForLine(/"bot ready"/, 30_000), worker.waitForLine(/"worker ready"/, 30_000)]);
+  await waitReady(fake, bot, [worker]);
 }, 60_000);
 
 afterAll(async () => {
   await queue?.close();
   redis?.disconnect();
-  const codes = await Promise.all([bot?.stop(), worker?.stop()]);
-  await fake?.close();
-  if (prefix) await cleanPrefix(prefix);
+  const codes = await shutDown(fake, prefix, [bot, worker]);
   expect(codes).toEqual([0, 0]);
 }, 30_000);
 

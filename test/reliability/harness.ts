@@ -15,9 +15,9 @@ import { initParams } from '../../src/rnn/params.ts';
 import { Rng } from '../../src/rnn/rng.ts';
 import { saveSnapshot } from '../../src/snapshot/index.ts';
 import type { FakeDiscord, RecordedRequest } from '../fake-discord/index.ts';
-import type { Proc } from '../e2e/harness.ts';
+import { bardEnv, type Proc } from '../e2e/harness.ts';
 
-export { bardEnv, cleanPrefix, freshPrefix, parseCompletion, REDIS_URL, spawnBard, type Proc } from '../e2e/harness.ts';
+export { bardEnv, cleanPrefix, freshPrefix, parseCompletion, REDIS_URL, shutDown, spawnBard, waitReady, type Proc } from '../e2e/harness.ts';
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -119,6 +119,13 @@ export function writeSlowSnapshot(path: string, H = 1024): void {
   const rng = new Rng(7);
   const p = initParams(H, chars.length, () => rng.normal(), 0.05);
   saveSnapshot(path, new Model(p, chars, null, { name: 'slow-test-model' }));
+}
+
+/** The environment of a run on a slow snapshot of hidden size H (written into `dir`), with no cooldowns in the way. */
+export function slowEnv(fake: FakeDiscord, prefix: string, dir: string, H: number, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const snapshot = join(dir, 'slow.npz');
+  writeSlowSnapshot(snapshot, H);
+  return bardEnv(fake, prefix, { SNAPSHOT: snapshot, COOLDOWN_USER_JOBS: '0', COOLDOWN_CHANNEL_JOBS: '0', ...extra });
 }
 
 /** Routes that carry a message the bot or a worker posted. */

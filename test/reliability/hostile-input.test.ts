@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_MEMBER_PERMISSIONS, FakeDiscord, Permission, type FakeUser, type Injected, type RawOption } from '../fake-discord/index.ts';
 import { Rng } from '../../src/rnn/rng.ts';
-import { bardEnv, cleanPrefix, expectNoPingsAndShort, freshPrefix, logLines, sleep, spawnBard, type Proc } from './harness.ts';
+import { bardEnv, expectNoPingsAndShort, freshPrefix, logLines, shutDown, sleep, spawnBard, waitReady, type Proc } from './harness.ts';
 
 const LENGTH = 20;
 
@@ -144,13 +144,11 @@ beforeAll(async () => {
   bot = spawnBard('bot', env);
   worker = spawnBard('worker', env);
   mallory = fake.addUser('**@everyone** <@&1> `x`');
-  await Promise.all([fake.waitForGatewayReady(30_000), bot.waitForLine(/"bot ready"/, 30_000), worker.waitForLine(/"worker ready"/, 30_000)]);
+  await waitReady(fake, bot, [worker]);
 }, 60_000);
 
 afterAll(async () => {
-  const codes = await Promise.all([bot?.stop(), worker?.stop()]);
-  await fake?.close();
-  if (prefix) await cleanPrefix(prefix);
+  const codes = await shutDown(fake, prefix, [bot, worker]);
   expect(codes).toEqual([0, 0]);
 }, 30_000);
 

@@ -4,21 +4,21 @@
 // before the restart are answered after it (once each); a round whose timer ran out during the outage
 // is still revealed; and the bot takes new work again.
 import { Redis } from 'ioredis';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeDiscord, type Injected } from '../fake-discord/index.ts';
 import {
-  bardEnv,
   expectNoPingsAndShort,
   logLines,
   PrivateRedis,
   resultPosts,
+  shutDown,
   sleep,
+  slowEnv,
   spawnBard,
   tempDir,
   until,
   waitAnswered,
-  writeSlowSnapshot,
+  waitReady,
   type Proc,
 } from './harness.ts';
 
@@ -31,26 +31,20 @@ const tmp = tempDir('restart');
 beforeAll(async () => {
   redis = await PrivateRedis.start();
   fake = await new FakeDiscord().start();
-  const snapshot = join(tmp.dir, 'slow.npz');
   // Slow enough generation (~0.5 s a job) that most /bard jobs are still waiting when Redis stops.
-  writeSlowSnapshot(snapshot, 1024);
-  const env = bardEnv(fake, 'bardtest', {
+  const env = slowEnv(fake, 'bardtest', tmp.dir, 1024, {
     REDIS_URL: redis.url,
-    SNAPSHOT: snapshot,
-    COOLDOWN_USER_JOBS: '0',
-    COOLDOWN_CHANNEL_JOBS: '0',
     ROUND_MIN_SECONDS: '1',
     // One job at a time, so jobs are still waiting in Redis when it stops (a batching worker would take them all).
     WORKER_CONCURRENCY: '1',
   });
   bot = spawnBard('bot', env);
   worker = spawnBard('worker', env);
-  await Promise.all([fake.waitForGatewayReady(30_000), bot.waitForLine(/"bot ready"/, 30_000), worker.waitForLine(/"worker ready"/, 30_000)]);
+  await waitReady(fake, bot, [worker]);
 }, 60_000);
 
 afterAll(async () => {
-  const codes = await Promise.all([bot?.stop(), worker?.stop()]);
-  await fake?.close();
+  const codes = await shutDown(fake, undefined, [bot, worker]);
   await redis?.close();
   tmp.cleanup();
   expect(codes).toEqual([0, 0]);

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeDiscord, type Injected } from '../fake-discord/index.ts';
-import { bardEnv, cleanPrefix, freshPrefix, logLines, originalPath, spawnBard, until, waitAnswered, type Proc } from './harness.ts';
+import { bardEnv, freshPrefix, logLines, originalPath, shutDown, spawnBard, until, waitAnswered, waitReady, type Proc } from './harness.ts';
 
 const SECRET = randomBytes(18).toString('base64url');
 const TOKEN = `MTIzNDU2Nzg5.Bard-Secret.${SECRET}`;
@@ -31,13 +31,11 @@ beforeAll(async () => {
   expect(env.DISCORD_TOKEN).toBe(TOKEN);
   bot = spawnBard('bot', env);
   worker = spawnBard('worker', env);
-  await Promise.all([fake.waitForGatewayReady(30_000), bot.waitForLine(/"bot ready"/, 30_000), worker.waitForLine(/"worker ready"/, 30_000)]);
+  await waitReady(fake, bot, [worker]);
 }, 60_000);
 
 afterAll(async () => {
-  await Promise.all([bot?.stop(), worker?.stop()]);
-  await fake?.close();
-  if (prefix) await cleanPrefix(prefix);
+  await shutDown(fake, prefix, [bot, worker]);
 }, 30_000);
 
 function bard(prompt: string): Injected {

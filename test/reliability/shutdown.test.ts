@@ -4,23 +4,22 @@
 // bot stops taking interactions, lets the one in flight finish, and exits 0.
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeDiscord, type Injected, type RecordedRequest } from '../fake-discord/index.ts';
 import {
-  bardEnv,
-  cleanPrefix,
   expectNoPingsAndShort,
   freshPrefix,
   logLines,
   originalPath,
   REDIS_URL,
   resultPosts,
+  shutDown,
+  slowEnv,
   spawnBard,
   tempDir,
   until,
   waitAnswered,
-  writeSlowSnapshot,
+  waitReady,
   type Proc,
 } from './harness.ts';
 
@@ -42,12 +41,7 @@ function worker(extra: Record<string, string> = {}): Proc {
 beforeAll(async () => {
   fake = await new FakeDiscord().start();
   prefix = freshPrefix();
-  const snapshot = join(tmp.dir, 'slow.npz');
-  writeSlowSnapshot(snapshot, 1024);
-  env = bardEnv(fake, prefix, {
-    SNAPSHOT: snapshot,
-    COOLDOWN_USER_JOBS: '0',
-    COOLDOWN_CHANNEL_JOBS: '0',
+  env = slowEnv(fake, prefix, tmp.dir, 1024, {
     SHUTDOWN_TIMEOUT_SECONDS: '10',
     WORKER_LOCK_SECONDS: '5',
     WORKER_STALLED_CHECK_SECONDS: '1',
@@ -56,15 +50,13 @@ beforeAll(async () => {
   procs.push(bot);
   redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
   queue = new Queue('jobs', { connection: redis, prefix });
-  await Promise.all([fake.waitForGatewayReady(30_000), bot.waitForLine(/"bot ready"/, 30_000)]);
+  await waitReady(fake, bot);
 }, 60_000);
 
 afterAll(async () => {
   await queue?.close();
   redis?.disconnect();
-  await Promise.all(procs.map((p) => p.stop()));
-  await fake?.close();
-  if (prefix) await cleanPrefix(prefix);
+  await shutDown(fake, prefix, procs);
   tmp.cleanup();
 }, 30_000);
 

@@ -3,22 +3,21 @@
 // gets exactly one result: 20 answered, 0 lost, 0 duplicated, counted in the requests the Discord fake received.
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeDiscord } from '../fake-discord/index.ts';
 import {
-  bardEnv,
-  cleanPrefix,
   expectNoPingsAndShort,
   freshPrefix,
   logLines,
   parseCompletion,
   REDIS_URL,
   resultPosts,
+  shutDown,
+  slowEnv,
   spawnBard,
   tempDir,
   waitAnswered,
-  writeSlowSnapshot,
+  waitReady,
   type Proc,
 } from './harness.ts';
 
@@ -36,12 +35,7 @@ const tmp = tempDir('crash');
 beforeAll(async () => {
   fake = await new FakeDiscord().start();
   prefix = freshPrefix();
-  const snapshot = join(tmp.dir, 'slow.npz');
-  writeSlowSnapshot(snapshot, 768);
-  env = bardEnv(fake, prefix, {
-    SNAPSHOT: snapshot,
-    COOLDOWN_USER_JOBS: '0',
-    COOLDOWN_CHANNEL_JOBS: '0',
+  env = slowEnv(fake, prefix, tmp.dir, 768, {
     WORKER_CONCURRENCY: '1',
     // A dead worker's job is taken over ~5-6 s after it died, not 30-60 s. (Long enough that a live worker
     // whose event loop is busy generating on this loaded machine still renews its lock in time.)
@@ -50,13 +44,11 @@ beforeAll(async () => {
   });
   bot = spawnBard('bot', env);
   workers.push(spawnBard('worker', env), spawnBard('worker', env));
-  await Promise.all([fake.waitForGatewayReady(30_000), bot.waitForLine(/"bot ready"/, 30_000), ...workers.map((w) => w.waitForLine(/"worker ready"/, 30_000))]);
+  await waitReady(fake, bot, workers);
 }, 60_000);
 
 afterAll(async () => {
-  await Promise.all([bot, ...workers].map((p) => p?.stop()));
-  await fake?.close();
-  if (prefix) await cleanPrefix(prefix);
+  await shutDown(fake, prefix, [bot, ...workers]);
   tmp.cleanup();
 }, 30_000);
 

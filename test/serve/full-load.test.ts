@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeDiscord } from '../fake-discord/index.ts';
 import { complete } from '../../src/rnn/generate.ts';
 import { loadSnapshot } from '../../src/snapshot/index.ts';
-import { bardEnv, cleanPrefix, freshPrefix, REDIS_URL, REFERENCE_SNAPSHOT, spawnBard, type Proc } from '../e2e/harness.ts';
+import { bardEnv, freshPrefix, REDIS_URL, REFERENCE_SNAPSHOT, shutDown, spawnBard, waitReady, type Proc } from '../e2e/harness.ts';
 
 const JOBS = 40;
 const CONCURRENCY = 16;
@@ -51,16 +51,14 @@ beforeAll(async () => {
   await events.waitUntilReady();
   bot = spawnBard('bot', env);
   worker = spawnBard('worker', env);
-  await Promise.all([fake.waitForGatewayReady(30_000), bot.waitForLine(/"bot ready"/, 30_000), worker.waitForLine(/"worker ready"/, 30_000)]);
+  await waitReady(fake, bot, [worker]);
 }, 60_000);
 
 afterAll(async () => {
-  const codes = await Promise.all([bot?.stop(), worker?.stop()]);
   await events?.close();
   await queue?.close();
   redis?.disconnect();
-  await fake?.close();
-  if (prefix) await cleanPrefix(prefix);
+  const codes = await shutDown(fake, prefix, [bot, worker]);
   expect(codes).toEqual([0, 0]);
 }, 30_000);
 
