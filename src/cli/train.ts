@@ -48,6 +48,7 @@ interface TrainOpts {
   checkpointMinutes: number;
   resume?: string | boolean;
   engine: EngineName;
+  threads: '1' | '2';
   progress: boolean;
   json?: boolean;
 }
@@ -101,6 +102,7 @@ export function register(program: Command): void {
     .option('--checkpoint <path>', 'checkpoint file (default: checkpoints/<out name>.ckpt.npz)')
     .addOption(new Option('--checkpoint-minutes <M>', 'write a checkpoint every M minutes (also on Ctrl-C and at the end)').argParser(num('the checkpoint interval', 0.01, 1e6)).default(5))
     .option('--resume [checkpoint]', 'continue a run from its checkpoint (optimizer state, step, streams, curves); budget and reporting flags may change, hyper-parameters may not')
+    .addOption(new Option('--threads <n>', 'threads for the WASM kernels: 2 splits the streams over both cores (needs --batch ≥ 2)').choices(['1', '2']).default('1'))
     .addOption(new Option('--engine <name>', 'training arithmetic: auto (WASM kernels when built), reference (float64 JS), kernel').choices(ENGINE_NAMES).default('auto'))
     .option('--no-progress', 'no progress bar (log lines only)')
     .option('--json', 'print the final summary as one JSON object on the last stdout line')
@@ -135,7 +137,7 @@ async function runTrain(opts: TrainOpts, cmd: Command): Promise<void> {
     }
     out = resolve(opts.out ?? ck.info.out);
     budget = explicit('steps') || explicit('minutes') || explicit('epochs') ? makeBudget(opts, corpus, cfg) : ck.budget;
-    trainer = new Trainer(corpus, cfg, budget, await chooseEngine(opts.engine), 50, ck.state);
+    trainer = new Trainer(corpus, cfg, budget, await chooseEngine(opts.engine, opts.threads === '2' ? 2 : 1), 50, ck.state);
     resumedFrom = trainer.step;
   } else {
     dataPath = resolve(requireOpt(opts.data, '--data FILE'));
@@ -155,7 +157,7 @@ async function runTrain(opts: TrainOpts, cmd: Command): Promise<void> {
     }
     budget = makeBudget(opts, corpus, cfg);
     checkpointPath = resolve(opts.checkpoint ?? defaultCheckpoint(out));
-    trainer = new Trainer(corpus, cfg, budget, await chooseEngine(opts.engine));
+    trainer = new Trainer(corpus, cfg, budget, await chooseEngine(opts.engine, opts.threads === '2' ? 2 : 1));
   }
   if (!out.toLowerCase().endsWith('.npz')) throw new UsageError(`--out must name an .npz file, got ${out}`);
   const name = opts.name ?? `bard-h${cfg.hidden}`;

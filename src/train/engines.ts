@@ -10,26 +10,32 @@ export type EngineName = (typeof ENGINE_NAMES)[number];
  * reference in test/kernels and test/train); 'auto' takes the kernels when they are built.
  * The optimiser, clipping and the parameters themselves stay float64 whatever the engine.
  */
-export async function chooseEngine(name: EngineName): Promise<BatchEngine> {
+export async function chooseEngine(name: EngineName, threads: 1 | 2 = 1): Promise<BatchEngine> {
   if (name === 'reference') return referenceEngine;
-  const kernel = await kernelEngine();
+  const kernel = await kernelEngine(threads);
   if (kernel) return kernel;
   if (name === 'kernel') throw new Error('the WASM training kernels are not available: run `npm run build:kernels`');
   return referenceEngine;
 }
 
-/** The batched WASM kernel as a BatchEngine, or null when the kernels are not built. */
-export async function kernelEngine(): Promise<BatchEngine | null> {
+/**
+ * The batched WASM kernel as a BatchEngine, or null when the kernels are not built. With 2 threads the
+ * streams are split over this thread and a worker thread (both cores), same arithmetic per stream.
+ */
+export async function kernelEngine(threads: 1 | 2 = 1): Promise<BatchEngine | null> {
   const { kernelsAvailable } = await import('../kernels/wasm.ts');
   if (!kernelsAvailable()) return null;
   const { createBatchedTrainer } = await import('../kernels/batched-trainer.ts');
   type Kernel = ReturnType<typeof createBatchedTrainer>;
   let kernel: Kernel | null = null;
   return {
-    name: 'wasm-f32',
+    name: threads === 2 ? 'wasm-f32x2' : 'wasm-f32',
     lossAndGrads(p: Params, inputs: Int32Array, targets: Int32Array, h: Float64Array, grads: Params, B: number, T: number): number {
       // One kernel instance holds its buffers for one (H, V, B, T); a run never changes them.
-      if (!kernel || kernel.H !== p.H || kernel.V !== p.V || kernel.B !== B || kernel.T !== T) kernel = createBatchedTrainer(p.H, p.V, B, T);
+      if (!kernel || kernel.H !== p.H || kernel.V !== p.V || kernel.B !== B || kernel.T !== T) {
+        void kernel?.close(); // a new shape: let the old instance's thread go
+        kernel = createBatchedTrainer(p.H, p.V, B, T, { threads });
+      }
       const r = kernel.lossAndGrads(p, inputs, targets, h);
       // The kernel sums over streams; the trainer's contract is the mean (so B = 1 is min-char-rnn).
       const inv = 1 / B;

@@ -5,10 +5,10 @@ import { referenceEngine } from '../../src/train/batch-loss.ts';
 import { chooseEngine, kernelEngine } from '../../src/train/engines.ts';
 
 describe('training engines', () => {
-  it('the WASM kernel engine (built by npm ci) matches the float64 reference to float32 precision', async () => {
-    const kernel = await kernelEngine();
+  it.each([1, 2] as const)('the WASM kernel engine (built by npm ci) on %i thread(s) matches the float64 reference to float32 precision', async (threads) => {
+    const kernel = await kernelEngine(threads);
     expect(kernel).not.toBeNull();
-    expect((await chooseEngine('auto')).name).toBe(kernel!.name);
+    expect((await chooseEngine('auto', threads)).name).toBe(kernel!.name);
     const [H, V, B, T] = [20, 9, 3, 6];
     const rng = new Rng(8);
     const p = initParams(H, V, () => rng.normal(), 0.3);
