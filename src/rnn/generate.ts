@@ -29,6 +29,14 @@ export interface Completion {
 
 export const LENGTH_MAX = 10_000;
 
+/** A continuation length must be a whole number in [0, LENGTH_MAX]; throws a RangeError otherwise. */
+export function checkLength(length: number): number {
+  if (!Number.isInteger(length) || length < 0 || length > LENGTH_MAX) {
+    throw new RangeError(`length must be a whole number between 0 and ${LENGTH_MAX}, got ${length}`);
+  }
+  return length;
+}
+
 /**
  * Primes the RNN on the prompt, then samples `length` characters:
  *   p = softmax((Why h + by) / T); ix ~ p; h = tanh(Wxh x_ix + Whh h + bh)
@@ -36,10 +44,7 @@ export const LENGTH_MAX = 10_000;
  */
 export function complete(model: Model, opts: CompleteOptions): Completion {
   const temp = checkTemperature(opts.temp ?? 1);
-  const length = opts.length ?? 300;
-  if (!Number.isInteger(length) || length < 0 || length > LENGTH_MAX) {
-    throw new RangeError(`length must be a whole number between 0 and ${LENGTH_MAX}, got ${length}`);
-  }
+  const length = checkLength(opts.length ?? 300);
   const enc = model.encode(opts.prompt);
   const h0 = opts.h ? opts.h.slice() : startState(model, opts.init ?? 'warm');
   const rng = new Rng(opts.seed);

@@ -1,6 +1,6 @@
 import { BatchSampler } from '../kernels/batch-sampler.ts';
 import { kernelsAvailable } from '../kernels/wasm.ts';
-import { complete, LENGTH_MAX } from '../rnn/generate.ts';
+import { checkLength, complete } from '../rnn/generate.ts';
 import type { Model } from '../rnn/model.ts';
 import { Rng } from '../rnn/rng.ts';
 import { checkTemperature } from '../rnn/softmax.ts';
@@ -205,10 +205,10 @@ export class Scheduler {
 function invalid(req: ServeRequest): string | null {
   try {
     checkTemperature(req.temp);
+    checkLength(req.length);
   } catch (e) {
     return (e as Error).message;
   }
-  if (!Number.isInteger(req.length) || req.length < 0 || req.length > LENGTH_MAX) return `length must be a whole number between 0 and ${LENGTH_MAX}, got ${req.length}`;
   if (typeof req.context !== 'string') return 'context must be a string';
   if (!Number.isFinite(req.seed)) return `seed must be a number, got ${req.seed}`;
   return null;
