@@ -3,9 +3,7 @@
  * never the state itself. "bard:hotter:<ref>", "round:vote:<roundId>:<label>".
  */
 import { LABELS, type Label } from './state.ts';
-import type { TempAction } from './temperature.ts';
-
-export const PRESS_ACTIONS: TempAction[] = ['again', 'cooler', 'hotter', 'continue'];
+import { PRESS_ACTIONS, type TempAction } from './temperature.ts';
 
 export type ButtonId = { kind: 'press'; action: TempAction; ref: string } | { kind: 'vote'; roundId: string; label: Label };
 

@@ -1,6 +1,8 @@
 import { LIMITS } from './limits.ts';
 
-export type TempAction = 'again' | 'cooler' | 'hotter' | 'continue';
+/** The buttons under a /bard result, in the order they are shown: the one list of actions. */
+export const PRESS_ACTIONS = ['again', 'cooler', 'hotter', 'continue'] as const;
+export type TempAction = (typeof PRESS_ACTIONS)[number];
 
 /** Cooler divides, Hotter multiplies by this factor. */
 export const TEMP_STEP = 1.5;

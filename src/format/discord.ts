@@ -6,9 +6,9 @@
 import type { APIActionRowComponent, APIButtonComponent } from 'discord-api-types/v10';
 import { ButtonStyle, ComponentType } from 'discord-api-types/v10';
 import { LIMITS } from '../bard/limits.ts';
-import { PRESS_ACTIONS, pressId, voteId } from '../bard/custom-ids.ts';
+import { pressId, voteId } from '../bard/custom-ids.ts';
 import type { CompletionReply, ExplanationReply, Reply, RoundReply, RoundResultReply } from '../bard/replies.ts';
-import { formatTemp, TEMP_STEP } from '../bard/temperature.ts';
+import { formatTemp, PRESS_ACTIONS, TEMP_STEP } from '../bard/temperature.ts';
 import { cleanText, escapeMarkdown } from './escape.ts';
 import { keepHead, keepTail, splitMessage, type Range } from './split.ts';
 

@@ -3,7 +3,7 @@
  * (`/bard prompt:"ROMEO:" temp:0.5 length:200`), or a button press (`again`, `vote A`), or a REPL word.
  */
 import type { RawOptions } from '../bard/options.ts';
-import type { TempAction } from '../bard/temperature.ts';
+import { PRESS_ACTIONS, type TempAction } from '../bard/temperature.ts';
 
 export type PlayLine =
   | { kind: 'command'; name: string; options: RawOptions }
@@ -54,7 +54,7 @@ export function parseLine(line: string, optionNames: Record<string, string[]>): 
   const text = line.trim();
   if (text === '') return { kind: 'empty' };
   const word = text.split(/\s+/)[0].toLowerCase();
-  if (['again', 'cooler', 'hotter', 'continue'].includes(word) && text.split(/\s+/).length === 1) return { kind: 'press', action: word as TempAction };
+  if ((PRESS_ACTIONS as readonly string[]).includes(word) && text.split(/\s+/).length === 1) return { kind: 'press', action: word as TempAction };
   if (word === 'help' || word === '/help' || word === '?') return { kind: 'help' };
   if (word === 'quit' || word === 'exit' || word === '/quit') return { kind: 'quit' };
   if (word === 'reveal') return { kind: 'reveal' };

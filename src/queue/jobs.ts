@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { CONTEXT_MAX, LIMITS } from '../bard/limits.ts';
 import { Actor, Id, Length, Seed, Target, Temp } from '../bard/state.ts';
+import { PRESS_ACTIONS } from '../bard/temperature.ts';
 
 export const JOB_NAMES = ['complete', 'round', 'reveal', 'why-colon'] as const;
 export type JobName = (typeof JOB_NAMES)[number];
@@ -25,7 +26,7 @@ export const CompleteJob = z.object({
   /** Present when a button made this job. */
   press: z
     .object({
-      action: z.enum(['again', 'cooler', 'hotter', 'continue']),
+      action: z.enum(PRESS_ACTIONS),
       by: Actor,
       /** The result the button was under. */
       from: Id,
