@@ -2,12 +2,10 @@
  * Button custom_ids (Discord allows 100 characters): a kind, an action and a key into the store,
  * never the state itself. "bard:hotter:<ref>", "round:vote:<roundId>:<label>".
  */
-import { LABELS, type Label } from './state.ts';
+import { ID_PATTERN, LABELS, type Label } from './state.ts';
 import { PRESS_ACTIONS, type TempAction } from './temperature.ts';
 
 export type ButtonId = { kind: 'press'; action: TempAction; ref: string } | { kind: 'vote'; roundId: string; label: Label };
-
-const REF = /^[A-Za-z0-9_-]{1,32}$/;
 
 export function pressId(action: TempAction, ref: string): string {
   return `bard:${action}:${ref}`;
@@ -22,11 +20,11 @@ export function parseButtonId(id: string): ButtonId | null {
   const parts = id.split(':');
   if (parts[0] === 'bard' && parts.length === 3) {
     const action = parts[1] as TempAction;
-    if (PRESS_ACTIONS.includes(action) && REF.test(parts[2])) return { kind: 'press', action, ref: parts[2] };
+    if (PRESS_ACTIONS.includes(action) && ID_PATTERN.test(parts[2])) return { kind: 'press', action, ref: parts[2] };
   }
   if (parts[0] === 'round' && parts[1] === 'vote' && parts.length === 4) {
     const label = parts[3] as Label;
-    if (REF.test(parts[2]) && LABELS.includes(label)) return { kind: 'vote', roundId: parts[2], label };
+    if (ID_PATTERN.test(parts[2]) && LABELS.includes(label)) return { kind: 'vote', roundId: parts[2], label };
   }
   return null;
 }

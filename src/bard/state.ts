@@ -5,7 +5,9 @@
 import { z } from 'zod';
 import { CONTEXT_MAX, LIMITS } from './limits.ts';
 
-export const Id = z.string().regex(/^[A-Za-z0-9_-]{1,32}$/);
+/** Interaction, user, channel and round ids, and the refs button custom_ids carry. */
+export const ID_PATTERN = /^[A-Za-z0-9_-]{1,32}$/;
+export const Id = z.string().regex(ID_PATTERN);
 export const Actor = z.object({ id: Id, name: z.string().min(1).max(100) });
 export type Actor = z.infer<typeof Actor>;
 
