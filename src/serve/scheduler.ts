@@ -189,16 +189,25 @@ export class Scheduler {
     if (!req) return;
     const problem = invalid(req);
     if (problem) return this.fail(req.id, problem);
-    const c = complete(this.model, { prompt: req.context, temp: req.temp, length: req.length, seed: req.seed, init: 'warm' });
+    const c = completeRequest(this.model, req);
     this.counters.chars += req.length;
     this.counters.completed++;
-    this.outcomes.push({ id: req.id, ok: true, continuation: c.continuation, dropped: c.dropped.length });
+    this.outcomes.push({ id: req.id, ok: true, ...c });
   }
 
   private fail(id: number, error: string): void {
     this.counters.failed++;
     this.outcomes.push({ id, ok: false, error });
   }
+}
+
+/**
+ * One request, whole, through complete() (warm start): the path without the batching machinery. The
+ * scheduler falls back to it when the kernels are not built; `npm run play` generates with it in process.
+ */
+export function completeRequest(model: Model, req: Omit<ServeRequest, 'id'>): { continuation: string; dropped: number } {
+  const c = complete(model, { prompt: req.context, temp: req.temp, length: req.length, seed: req.seed, init: 'warm' });
+  return { continuation: c.continuation, dropped: c.dropped.length };
 }
 
 /** What is wrong with a request, or null (complete()'s checks, as messages rather than throws). */

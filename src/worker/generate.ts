@@ -4,8 +4,8 @@
  * threads that batch every stream in flight), `npm run play` the in-process generator below. Both give the
  * same text for the same seed (the float32 kernel, as complete() runs it).
  */
-import { complete } from '../rnn/generate.ts';
 import type { Model } from '../rnn/model.ts';
+import { completeRequest } from '../serve/scheduler.ts';
 
 export interface GenerateRequest {
   /** Text to prime on: the prompt, and for Continue the text generated so far. */
@@ -24,10 +24,7 @@ export interface Generated {
 export type Generate = (req: GenerateRequest) => Promise<Generated>;
 
 export function inProcessGenerator(model: Model): Generate {
-  return async (req) => {
-    const c = complete(model, { prompt: req.context, temp: req.temp, length: req.length, seed: req.seed, init: 'warm' });
-    return { continuation: c.continuation, dropped: c.dropped.length };
-  };
+  return async (req) => completeRequest(model, req);
 }
 
 /** The model's name for footers: the snapshot's own, else its file name. */
