@@ -4,15 +4,11 @@
  * is checked here, and each failure is one sentence the user can act on.
  */
 import { DEFAULTS, LIMITS } from './limits.ts';
+import type { ChannelDefaults } from './state.ts';
 
 export type RawOptions = Record<string, string | number | boolean | undefined>;
 
 export type Checked<T> = { ok: true; value: T } | { ok: false; error: string };
-
-export interface ChannelDefaults {
-  temp?: number;
-  length?: number;
-}
 
 export interface BardOptions {
   prompt: string;
