@@ -173,9 +173,12 @@ export class Trainer {
 
   /** A short sample from the warm state, seeded by the run's seed and the step (does not touch training state). */
   sample(length = 160, temp = 0.8): string {
-    const model = this.model({});
+    assertFinite(this.params, 'trained parameters');
+    // The live weights, not a copy: sampling only reads them, and the kernel sampler it runs on is cached
+    // per parameter object (a fresh copy each time would build a new WASM instance for every sample).
+    const model = new Model(this.params, this.corpus.chars);
     const rng = new Rng((this.cfg.seed ^ Math.imul(this.step + 1, 0x9e3779b1)) >>> 0);
-    return model.decode(sampleFrom(model, model.h0!, length, temp, rng).ixs);
+    return model.decode(sampleFrom(model, this.startState(), length, temp, rng).ixs);
   }
 
   /** The current weights as a Model with its warm start state (weights copied, so training can go on). */
