@@ -35,6 +35,9 @@ export const TOKEN_LIFETIME_MS = 15 * 60_000 - 10_000;
 
 const DISCORD_EPOCH = 1420070400000n;
 
+/** A Discord id: interaction and channel ids from a job are checked against it before use. */
+const SNOWFLAKE = /^\d{15,21}$/;
+
 /** Discord's LOADING message flag: a deferred reply not yet filled in. */
 const LOADING = 1 << 7;
 
@@ -68,7 +71,7 @@ export interface PosterOptions {
 
 /** When the interaction was created, from its snowflake id (null for ids that are not snowflakes). */
 export function interactionTime(id: string): number | null {
-  if (!/^\d{15,21}$/.test(id)) return null;
+  if (!SNOWFLAKE.test(id)) return null;
   return Number((BigInt(id) >> 22n) + DISCORD_EPOCH);
 }
 
@@ -138,7 +141,7 @@ export class DiscordPoster implements Poster {
       this.log.error({ interaction: target.interactionId, kind, channel: target.channelId, ...extra }, `gave up posting: ${why}`);
       return false;
     };
-    if (!target.channelId || !/^\d{15,21}$/.test(target.channelId)) return giveUp('the token is dead and the job names no channel');
+    if (!target.channelId || !SNOWFLAKE.test(target.channelId)) return giveUp('the token is dead and the job names no channel');
     try {
       await this.send(() => this.rest.post(Routes.channelMessages(target.channelId!), channelRequest(m)));
       return true;
