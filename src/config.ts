@@ -58,6 +58,8 @@ export class ConfigError extends Error {
 }
 
 const snowflake = z.string().regex(/^\d{15,21}$/, 'must be a Discord id (a number of 15–21 digits)');
+/** A Redis key prefix or queue name. */
+const name = z.string().regex(/^[A-Za-z0-9_-]{1,40}$/, 'must be 1–40 letters, digits, "-" or "_"');
 /** A TCP port for an operations endpoint: 1–65535, 0 for any free one, or "off". */
 const port = z
   .string()
@@ -105,12 +107,12 @@ const VARIABLES = {
   METRICS_PORT: { schema: port, fallback: 9464, hint: "the worker's /metrics and /healthz port" } as Variable<number | null>,
   HEALTH_PORT: { schema: port, fallback: 9465, hint: "the bot's /healthz port" } as Variable<number | null>,
   BARD_PREFIX: {
-    schema: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/, 'must be 1–40 letters, digits, "-" or "_"'),
+    schema: name,
     fallback: 'bard',
     hint: 'prefix of every Redis key',
   } as Variable<string>,
   BARD_QUEUE: {
-    schema: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/, 'must be 1–40 letters, digits, "-" or "_"'),
+    schema: name,
     fallback: 'jobs',
     hint: 'name of the BullMQ queue',
   } as Variable<string>,
