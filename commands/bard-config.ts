@@ -28,14 +28,15 @@ export async function execute(ctx: CommandContext, svc: Services): Promise<void>
   const opts = parseConfigOptions(ctx.options);
   if (!opts.ok) return ctx.replyEphemeral(opts.error);
   const { temp, length, reset } = opts.value;
+  const changed = reset || temp !== undefined || length !== undefined;
   const done = await orBusy(ctx, svc, async () => {
     const current = reset ? {} : await readChannelDefaults(svc.store, ctx.channelId);
     const next = { ...current, ...(temp !== undefined && { temp }), ...(length !== undefined && { length }) };
-    if (reset || temp !== undefined || length !== undefined) await writeChannelDefaults(svc.store, ctx.channelId, next);
-    return { next, changed: reset || temp !== undefined || length !== undefined };
+    if (changed) await writeChannelDefaults(svc.store, ctx.channelId, next);
+    return next;
   });
   if (!done) return;
-  const { next, changed } = done.value;
+  const next = done.value;
   const t = next.temp !== undefined ? formatTemp(next.temp) : `${DEFAULTS.temp} (Bard's default)`;
   const l = next.length !== undefined ? String(next.length) : `${DEFAULTS.length} (Bard's default)`;
   await ctx.replyEphemeral(`${changed ? 'Saved. ' : ''}In this channel /bard uses temperature ${t} and length ${l} when they are not given.`);
