@@ -102,8 +102,10 @@ export class DiscordPoster implements Poster {
     if (viaChannel) this.log.warn({ interaction: target.interactionId, kind: reply.kind }, 'interaction token expired by age; posting to the channel instead');
     for (let i = 0; i < messages.length; i++) {
       const key = keys.posted(target.interactionId, reply.kind, i);
-      if ((await this.store.get(key)) !== null) continue;
+      // The posting mark goes down before `posted`, so a fresh mark means nothing was sent yet: a first run
+      // (the usual case) costs one store round trip here; only a re-run asks whether the part was posted.
       const uncertain = !(await this.store.setIfAbsent(keys.posting(target.interactionId, reply.kind, i), '1', this.opts.recordTtlMs));
+      if (uncertain && (await this.store.get(key)) !== null) continue;
       if (uncertain && !viaChannel && i === 0 && FILLS_DEFERRAL.has(reply.kind) && (await this.originalFilled(target))) {
         this.log.info({ interaction: target.interactionId, kind: reply.kind }, 'reply already posted by an earlier run');
         await this.store.set(key, '1', this.opts.recordTtlMs);
