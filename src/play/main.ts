@@ -8,6 +8,7 @@ import { commands } from '../../commands/index.ts';
 import type { Reply } from '../bard/replies.ts';
 import type { Target } from '../bard/state.ts';
 import { pressId, voteId } from '../bard/custom-ids.ts';
+import { LIMITS } from '../bard/limits.ts';
 import { routeButton, routeCommand } from '../bot/router.ts';
 import type { ButtonContext, InteractionContext, Services } from '../bot/context.ts';
 import { loadConfigOrExit } from '../config.ts';
@@ -107,7 +108,7 @@ function context(user: string): InteractionContext {
 const optionNames = Object.fromEntries(commands.map((c) => [c.data.name, (c.data.options ?? []).map((o) => o.name)]));
 
 const HELP = `Commands (as in Discord):
-  /bard prompt:"ROMEO:" temp:0.5 length:200     continue a text (temp ${0.05}–5, length 20–1500)
+  /bard prompt:"ROMEO:" temp:0.5 length:200     continue a text (temp ${LIMITS.tempMin}–${LIMITS.tempMax}, length ${LIMITS.lengthMin}–${LIMITS.lengthMax})
   /bard-round prompt:"JULIET:" temps:"0.3 0.8 1.5" seconds:60
   /bard-config temp:0.6 length:250              this channel's defaults (reset:true forgets them)
   /why-colon                                    why a colon is followed by a newline or a space
