@@ -17,11 +17,12 @@ export function explainColon(model: Model): ColonExplanation {
 /** explainColon as a job dependency. The answer depends only on the model, so each worker computes it once. */
 export function colonExplainer(model: Model): ExplainColon {
   let cached: Promise<ColonExplanation> | null = null;
-  return () => {
-    cached ??= Promise.resolve().then(() => explainColon(model));
-    cached.catch(() => {
-      cached = null;
-    });
-    return cached;
-  };
+  return () =>
+    (cached ??= Promise.resolve()
+      .then(() => explainColon(model))
+      .catch((e: unknown) => {
+        // A failure is not kept: the next request works it out again.
+        cached = null;
+        throw e;
+      }));
 }
