@@ -29,7 +29,7 @@ export const data = new SlashCommandBuilder()
     o
       .setName('seconds')
       .setDescription(`How long voting lasts (default ${LIMITS.roundSecondsDefault})`)
-      .setMinValue(15)
+      .setMinValue(LIMITS.roundSecondsMin)
       .setMaxValue(LIMITS.roundSecondsMax),
   )
   .toJSON();

@@ -5,6 +5,7 @@
  */
 import { config as loadDotenv } from 'dotenv';
 import { z } from 'zod';
+import { LIMITS } from './bard/limits.ts';
 import { DEFAULT_SNAPSHOT } from './snapshot/index.ts';
 
 /** Which process is starting: each needs a different subset of the variables. */
@@ -120,7 +121,7 @@ const VARIABLES = {
   COOLDOWN_USER_SECONDS: { schema: int(1, 86_400), fallback: 30, hint: 'length of the user window' } as Variable<number>,
   COOLDOWN_CHANNEL_JOBS: { schema: int(0, 10_000), fallback: 20, hint: 'jobs per channel per window (0 = no limit)' } as Variable<number>,
   COOLDOWN_CHANNEL_SECONDS: { schema: int(1, 86_400), fallback: 30, hint: 'length of the channel window' } as Variable<number>,
-  ROUND_MIN_SECONDS: { schema: int(1, 15), fallback: 15, hint: 'shortest /bard-round (lower only for tests)' } as Variable<number>,
+  ROUND_MIN_SECONDS: { schema: int(1, LIMITS.roundSecondsMin), fallback: LIMITS.roundSecondsMin, hint: 'shortest /bard-round (lower only for tests)' } as Variable<number>,
   STATE_TTL_HOURS: { schema: int(1, 24 * 30), fallback: 24, hint: 'how long buttons keep working' } as Variable<number>,
   SHUTDOWN_TIMEOUT_SECONDS: { schema: int(1, 600), fallback: 10, hint: 'how long a worker waits for active jobs on SIGTERM' } as Variable<number>,
   WORKER_LOCK_SECONDS: { schema: int(1, 600), fallback: 30, hint: 'how long a job stays locked to a worker that stopped answering' } as Variable<number>,

@@ -9,6 +9,8 @@ export const LIMITS = {
   lengthMax: 1500,
   roundTempsMin: 2,
   roundTempsMax: 4,
+  /** The shortest round Discord is told about; ROUND_MIN_SECONDS may lower the bot's own check, for tests only. */
+  roundSecondsMin: 15,
   roundSecondsMax: 600,
   roundSecondsDefault: 60,
   /** Discord allows 2000 characters per message. */
