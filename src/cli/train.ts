@@ -30,6 +30,7 @@ interface TrainOpts {
   minLrRatio?: number;
   clip?: number;
   clipNorm?: number;
+  dropout?: number;
   initWhh?: TrainConfig['initWhh'];
   whhGain?: number;
   initScale?: number;
@@ -42,6 +43,7 @@ interface TrainOpts {
   valSplit: number;
   valEvery: number;
   valChars: number;
+  keepBest?: boolean;
   sampleEvery?: number;
   sampleLength: number;
   checkpoint?: string;
@@ -61,7 +63,7 @@ const num = (what: string, min: number, max: number) => (raw: string) => {
 const whole = (what: string, min: number, max: number) => (raw: string) => parseWhole(raw, min, max, what);
 
 /** Hyper-parameter flags: a resumed run takes them from its checkpoint, so giving one with --resume is an error. */
-const HYPER_FLAGS = ['hidden', 'seqLength', 'batch', 'lr', 'optim', 'beta1', 'beta2', 'weightDecay', 'lrSchedule', 'warmup', 'minLrRatio', 'clip', 'clipNorm', 'initWhh', 'whhGain', 'initScale', 'seed', 'from', 'to', 'valSplit'] as const;
+const HYPER_FLAGS = ['hidden', 'seqLength', 'batch', 'lr', 'optim', 'beta1', 'beta2', 'weightDecay', 'lrSchedule', 'warmup', 'minLrRatio', 'clip', 'clipNorm', 'dropout', 'initWhh', 'whhGain', 'initScale', 'seed', 'from', 'to', 'valSplit'] as const;
 
 export function register(program: Command): void {
   program
@@ -85,6 +87,7 @@ export function register(program: Command): void {
     .addOption(new Option('--min-lr-ratio <r>', 'where the decay ends, as a fraction of lr (default 0.1)').argParser(num('the min-lr ratio', 0, 1)))
     .addOption(new Option('--clip <c>', 'clip every gradient element to [-c, c], 0 = off (default 5)').argParser(num('the clip', 0, 1e6)))
     .addOption(new Option('--clip-norm <n>', 'scale the gradients down when their global L2 norm exceeds n, 0 = off (default 0)').argParser(num('the clip norm', 0, 1e6)))
+    .addOption(new Option('--dropout <p>', 'dropout probability on the hidden state as the output layer reads it (training only; the recurrence is kept whole), 0 = off (default 0)').argParser(num('the dropout', 0, 0.9)))
     .addOption(new Option('--init-whh <kind>', 'Whh initialisation (default small-random)').choices(['small-random', 'orthogonal', 'identity-scaled']))
     .addOption(new Option('--whh-gain <g>', 'gain of the orthogonal Whh / diagonal of the identity-scaled one (default 1)').argParser(num('the Whh gain', 0, 10)))
     .addOption(new Option('--init-scale <s>', 'std of the random initial weights (default 0.01)').argParser(num('the init scale', 0, 10)))
@@ -97,6 +100,7 @@ export function register(program: Command): void {
     .addOption(new Option('--val-split <f>', 'fraction at the end of the used text held out for validation').argParser(num('the validation split', 0, 0.99)).default(0.1))
     .addOption(new Option('--val-every <steps>', 'validation loss every N steps, 0 = only at the end').argParser(whole('--val-every', 0, 1e12)).default(500))
     .addOption(new Option('--val-chars <N>', 'characters of the validation range scored during training, 0 = all (the final check always scores all)').argParser(whole('--val-chars', 0, 1e12)).default(20000))
+    .option('--keep-best', 'the snapshot holds the weights with the best full validation loss seen (needs --val-chars 0), not the last ones')
     .addOption(new Option('--sample-every <steps>', 'print a short sample every N steps, 0 = never (default: with validation)').argParser(whole('--sample-every', 0, 1e12)))
     .addOption(new Option('--sample-length <N>', 'length of those samples').argParser(whole('--sample-length', 1, 10000)).default(160))
     .option('--checkpoint <path>', 'checkpoint file (default: checkpoints/<out name>.ckpt.npz)')
@@ -148,7 +152,7 @@ async function runTrain(opts: TrainOpts, cmd: Command): Promise<void> {
         hidden: opts.hidden, seqLength: opts.seqLength, batch: opts.batch, optim: opts.optim, lr: opts.lr,
         beta1: opts.beta1, beta2: opts.beta2, weightDecay: opts.weightDecay, schedule: opts.lrSchedule,
         warmupSteps: opts.warmup, minLrRatio: opts.minLrRatio, clip: opts.clip, clipNorm: opts.clipNorm,
-        initWhh: opts.initWhh, whhGain: opts.whhGain, initScale: opts.initScale,
+        dropout: opts.dropout, initWhh: opts.initWhh, whhGain: opts.whhGain, initScale: opts.initScale,
         seed: opts.seed ?? Math.floor(Math.random() * 2 ** 31),
       });
     } catch (e) {
@@ -164,12 +168,32 @@ async function runTrain(opts: TrainOpts, cmd: Command): Promise<void> {
   const info: CheckpointInfo = { data: basename(dataPath), dataPath, fingerprint: corpus.fingerprint, split: corpus.split, out };
   const curvePath = curvePathFor(out);
   const valEvery = opts.valEvery;
+  if (opts.keepBest && (opts.valChars !== 0 || valEvery === 0)) throw new UsageError('--keep-best compares full validation checks: give --val-chars 0 and --val-every N');
   const sampleEvery = opts.sampleEvery ?? valEvery;
+
+  /** What a snapshot of the current weights records about the run (val: their full validation check). */
+  const snapshotMeta = (val: { natsPerChar: number; chars: number }) => ({
+    name,
+    trainer: 'bard train',
+    data: info.data,
+    split: { train: [corpus.split.from, corpus.split.trainEnd], val: [corpus.split.trainEnd, corpus.split.to] },
+    hyper: { ...cfg },
+    engine: trainer.engine.name,
+    steps: trainer.step,
+    chars_seen: trainer.charsSeen,
+    epochs: trainer.charsSeen / corpus.train.length,
+    train_loss: trainer.history.train.at(-1)?.loss ?? NaN,
+    val_loss: val.natsPerChar,
+    val_chars: val.chars,
+    seconds: Math.round(trainer.seconds),
+    chars_per_s: Math.round(trainer.charsSeen / trainer.seconds),
+    created: new Date().toISOString(),
+  });
 
   const log = new RunLog(opts.progress);
   log.line(
     `${resumedFrom !== null ? `resuming at step ${resumedFrom}` : 'training'} ${name}: H=${cfg.hidden} V=${corpus.chars.length} batch=${cfg.batch} seq=${cfg.seqLength} ` +
-      `${cfg.optim} lr=${cfg.lr} ${cfg.schedule}${cfg.warmupSteps ? ` warmup=${cfg.warmupSteps}` : ''} clip=${cfg.clip} clip-norm=${cfg.clipNorm} init-whh=${cfg.initWhh} seed=${cfg.seed} engine=${trainer.engine.name}; ` +
+      `${cfg.optim} lr=${cfg.lr} ${cfg.schedule}${cfg.warmupSteps ? ` warmup=${cfg.warmupSteps}` : ''} clip=${cfg.clip} clip-norm=${cfg.clipNorm}${cfg.dropout ? ` dropout=${cfg.dropout}` : ''} init-whh=${cfg.initWhh} seed=${cfg.seed} engine=${trainer.engine.name}; ` +
       `train ${corpus.split.from}..${corpus.split.trainEnd}, validation ${corpus.split.trainEnd}..${corpus.split.to}; budget ${describeBudget(budget)}`,
   );
 
@@ -191,6 +215,9 @@ async function runTrain(opts: TrainOpts, cmd: Command): Promise<void> {
   const sessionChars0 = trainer.charsSeen;
   let lastCheckpoint = performance.now();
   let lastVal = NaN;
+  // --keep-best: the file at `out` holds the best full check so far (on resume, the best on the curve).
+  let best = { step: -1, loss: Infinity };
+  if (opts.keepBest) for (const p of trainer.history.val) if (p.full && p.loss < best.loss) best = { step: p.step, loss: p.loss };
   let lastYield = performance.now();
   log.start(trainer);
   try {
@@ -198,8 +225,14 @@ async function runTrain(opts: TrainOpts, cmd: Command): Promise<void> {
       const s = trainer.trainStep();
       trainer.seconds = baseSeconds + (performance.now() - sessionStart) / 1000;
       if (valEvery > 0 && s.step % valEvery === 0) {
-        lastVal = trainer.validate(opts.valChars).natsPerChar;
+        const v = trainer.validate(opts.valChars);
+        lastVal = v.natsPerChar;
         log.line(`step ${s.step}: train ${s.smoothLoss.toFixed(4)}, validation ${lastVal.toFixed(4)} nats/char (lr ${s.lr.toPrecision(3)})`);
+        if (opts.keepBest && lastVal < best.loss) {
+          saveSnapshot(out, trainer.model(snapshotMeta(v)));
+          best = { step: s.step, loss: lastVal };
+          log.line(`step ${s.step}: best validation so far, weights written to ${out}`);
+        }
       }
       if (sampleEvery > 0 && s.step % sampleEvery === 0) log.line(`---- sample at step ${s.step}:\n${trainer.sample(opts.sampleLength)}\n----`);
       const cps = (trainer.charsSeen - sessionChars0) / ((performance.now() - sessionStart) / 1000);
@@ -228,33 +261,19 @@ async function runTrain(opts: TrainOpts, cmd: Command): Promise<void> {
   }
 
   // The end: full validation from the warm start state, the snapshot, its curve, a last checkpoint.
-  const val = trainer.validate(0);
+  const last = trainer.validate(0);
+  const keptBest = Boolean(opts.keepBest) && best.loss <= last.natsPerChar && existsSync(out);
+  const val = keptBest ? { natsPerChar: best.loss, chars: last.chars } : last;
   const seconds = trainer.seconds;
   const trainLoss = trainer.history.train.at(-1)?.loss ?? NaN;
-  const meta = {
-    name,
-    trainer: 'bard train',
-    data: info.data,
-    split: { train: [corpus.split.from, corpus.split.trainEnd], val: [corpus.split.trainEnd, corpus.split.to] },
-    hyper: { ...cfg },
-    engine: trainer.engine.name,
-    steps: trainer.step,
-    chars_seen: trainer.charsSeen,
-    epochs: trainer.charsSeen / corpus.train.length,
-    train_loss: trainLoss,
-    val_loss: val.natsPerChar,
-    val_chars: val.chars,
-    seconds: Math.round(seconds),
-    chars_per_s: Math.round(trainer.charsSeen / seconds),
-    created: new Date().toISOString(),
-  };
-  const model = trainer.model(meta);
-  saveSnapshot(out, model);
+  if (keptBest) log.line(`the last weights score ${last.natsPerChar.toFixed(4)}: ${out} keeps step ${best.step}'s (${best.loss.toFixed(4)})`);
+  else saveSnapshot(out, trainer.model(snapshotMeta(last)));
+  const meta = snapshotMeta(val);
   writeFileSync(curvePath, lossCurvePng(trainer.history, `${name}: loss per character`, `validation ${val.natsPerChar.toFixed(4)} nats/char after ${trainer.step} steps, ${formatChars(trainer.charsSeen)} chars, ${formatDuration(seconds)}`));
   saveCheckpoint(checkpointPath, trainer, info);
   const summary = {
     out, curve: curvePath, checkpoint: checkpointPath, name, steps: trainer.step, chars_seen: trainer.charsSeen,
-    train_loss: round(trainLoss), val_loss: round(val.natsPerChar), val_chars: val.chars, seconds: Math.round(seconds),
+    train_loss: round(trainLoss), val_loss: round(val.natsPerChar), val_chars: val.chars, ...(opts.keepBest ? { kept_step: keptBest ? best.step : trainer.step } : {}), seconds: Math.round(seconds),
     chars_per_s: meta.chars_per_s, seed: cfg.seed,
   };
   const line = `done: ${name} → ${out} | ${trainer.step} steps, ${trainer.charsSeen.toLocaleString('en')} chars in ${formatDuration(seconds)} (${meta.chars_per_s.toLocaleString('en')} chars/s) | train ${trainLoss.toFixed(4)}, validation ${val.natsPerChar.toFixed(4)} nats/char over ${val.chars.toLocaleString('en')} chars | seed ${cfg.seed}`;

@@ -17,6 +17,8 @@
  *   grads    Params32 (Float32Array fields, same layout as params): gradients of that summed loss, i.e. the
  *            sum over streams of min-char-rnn's lossFun gradients; not clipped. Fresh arrays on each call.
  *   h        Float32Array B×H: each stream's state after its last input, to carry into the next window.
+ *   mask     optional dropout mask on the output layer's input, B·T·H values (stream b, step t, unit j at
+ *            [(b*T + t)*H + j]), each 0 or 1/(1−p): y_t = Why (h_t ⊙ mask_t) + by. The recurrence is not dropped.
  *
  * Stream b's loss and gradients are those of lossFun(params, inputs[b], targets[b], hprev[b]) computed in
  * float32 (test/kernels/batched-trainer.test.ts checks them against the float64 reference).
@@ -46,7 +48,7 @@ export interface BatchedTrainer {
   readonly V: number;
   readonly B: number;
   readonly T: number;
-  lossAndGrads(params: ParamsLike, inputs: IndexBatch, targets: IndexBatch, hprev: ArrayLike<number>): BatchedLoss;
+  lossAndGrads(params: ParamsLike, inputs: IndexBatch, targets: IndexBatch, hprev: ArrayLike<number>, mask?: ArrayLike<number>): BatchedLoss;
   /** Releases worker threads, if any. */
   close(): Promise<unknown>;
 }
@@ -79,6 +81,8 @@ class WasmBatchedTrainer implements BatchedTrainer {
   private readonly dWhy: number;
   private readonly dbh: number;
   private readonly dby: number;
+  private readonly mask: number;
+  private readonly hd: number;
 
   constructor(
     readonly H: number,
@@ -106,13 +110,15 @@ class WasmBatchedTrainer implements BatchedTrainer {
     this.dWhy = a.allocF32(V * Hp);
     this.dbh = a.allocF32(Hp);
     this.dby = a.allocF32(Vp);
+    this.mask = a.allocF32(N * Hp);
+    this.hd = a.allocF32(N * Hp);
   }
 
   close(): Promise<void> {
     return Promise.resolve();
   }
 
-  lossAndGrads(params: ParamsLike, inputs: IndexBatch, targets: IndexBatch, hprev: ArrayLike<number>): BatchedLoss {
+  lossAndGrads(params: ParamsLike, inputs: IndexBatch, targets: IndexBatch, hprev: ArrayLike<number>, mask?: ArrayLike<number>): BatchedLoss {
     const { H, V, B, T, w } = this;
     const { Hp, Vp } = w;
     const m = this.arena.f32();
@@ -126,13 +132,15 @@ class WasmBatchedTrainer implements BatchedTrainer {
       for (let j = 0; j < H; j++) m[row + j] = hprev[b * H + j];
     }
 
+    const maskPtr = mask ? this.writeMask(m, mask) : 0;
+
     const e = this.arena.exports;
-    e.trainForward(this.hs, this.xs, this.ys, T, B, H, Hp, Vp, w.WhhT, w.WxhT, w.bh, w.WhyT, w.by);
+    e.trainForward(this.hs, this.xs, this.ys, T, B, H, Hp, Vp, w.WhhT, w.WxhT, w.bh, w.WhyT, w.by, maskPtr, this.hd);
     const loss = e.softmaxLoss(this.ys, this.targets, B * T, V, Vp);
     e.trainBackward(
       this.hs, this.xs, this.ys, this.dhout, this.dhraw, this.dhnext, this.scratchT,
       T, B, H, Hp, V, Vp, w.Whh, w.Why,
-      this.dWhh, this.dWxhT, this.dWhy, this.dbh, this.dby,
+      this.dWhh, this.dWxhT, this.dWhy, this.dbh, this.dby, maskPtr, this.hd,
     );
 
     // Back to min-char-rnn's layout.
@@ -157,6 +165,22 @@ class WasmBatchedTrainer implements BatchedTrainer {
     const last = (this.hs >> 2) + T * B * Hp;
     for (let b = 0; b < B; b++) h.set(m.subarray(last + b * Hp, last + b * Hp + H), b * H);
     return { loss, grads, h };
+  }
+
+  /** Copies a stream-major B·T·H mask into the kernels' time-major rows of Hp (padding stays 0); returns its address. */
+  private writeMask(m: Float32Array, mask: ArrayLike<number>): number {
+    const { H, B, T } = this;
+    const Hp = this.w.Hp;
+    if (mask.length !== B * T * H) throw new RangeError(`mask has ${mask.length} entries, expected B*T*H = ${B * T * H}`);
+    const base = this.mask >> 2;
+    for (let b = 0; b < B; b++) {
+      for (let t = 0; t < T; t++) {
+        const src = (b * T + t) * H;
+        const dst = base + (t * B + b) * Hp;
+        for (let j = 0; j < H; j++) m[dst + j] = mask[src + j];
+      }
+    }
+    return this.mask;
   }
 
   /** Copies B×T indices into the kernels' time-major layout (row t*B + b), checking the range. */

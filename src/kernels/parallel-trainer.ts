@@ -38,7 +38,7 @@ export class ParallelBatchedTrainer implements BatchedTrainer {
     this.worker.unref();
   }
 
-  lossAndGrads(params: ParamsLike, inputs: IndexBatch, targets: IndexBatch, hprev: ArrayLike<number>): BatchedLoss {
+  lossAndGrads(params: ParamsLike, inputs: IndexBatch, targets: IndexBatch, hprev: ArrayLike<number>, mask?: ArrayLike<number>): BatchedLoss {
     const { H, V, B, T, v, split } = this;
     if (params.H !== H || params.V !== V) throw new Error(`parameters are H=${params.H}, V=${params.V} but the kernels were built for H=${H}, V=${V}`);
     if (hprev.length !== B * H) throw new RangeError(`hprev has ${hprev.length} entries, expected B*H = ${B * H}`);
@@ -46,13 +46,16 @@ export class ParallelBatchedTrainer implements BatchedTrainer {
     copyIndexBatch(targets, v.targets, 0, T, 1, B, T, V, 'targets');
     for (const name of ['Wxh', 'Whh', 'Why', 'bh', 'by'] as const) v.params[name].set(params[name]);
     v.hprev.set(hprev);
+    if (mask && mask.length !== B * T * H) throw new RangeError(`mask has ${mask.length} entries, expected B*T*H = ${B * T * H}`);
+    if (mask) v.mask.set(mask);
+    Atomics.store(v.ctl, CTL.masked, mask ? 1 : 0);
     this.waitReady();
 
     const seq = ++this.seq;
     Atomics.store(v.ctl, CTL.request, seq);
     Atomics.notify(v.ctl, CTL.request);
     const sharedParams = { H, V, Wxh: v.params.Wxh, Whh: v.params.Whh, Why: v.params.Why, bh: v.params.bh, by: v.params.by };
-    const r = this.own.lossAndGrads(sharedParams, v.inputs.subarray(0, split * T), v.targets.subarray(0, split * T), v.hprev.subarray(0, split * H));
+    const r = this.own.lossAndGrads(sharedParams, v.inputs.subarray(0, split * T), v.targets.subarray(0, split * T), v.hprev.subarray(0, split * H), mask && v.mask.subarray(0, split * T * H));
     while (Atomics.load(v.ctl, CTL.done) !== seq) {
       if (Atomics.wait(v.ctl, CTL.done, seq - 1, START_TIMEOUT_MS) === 'timed-out') throw new Error('training worker thread did not answer');
     }

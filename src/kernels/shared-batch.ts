@@ -1,6 +1,6 @@
 /** Shared-memory layout between a parallel trainer and its worker thread (see parallel-trainer.ts). */
 
-export const CTL = { request: 0, done: 1, ready: 2, failed: 3 } as const;
+export const CTL = { request: 0, done: 1, ready: 2, failed: 3, masked: 4 } as const;
 
 export interface SharedBatch {
   H: number;
@@ -14,6 +14,8 @@ export interface SharedBatch {
   inputs: SharedArrayBuffer;
   targets: SharedArrayBuffer;
   hprev: SharedArrayBuffer;
+  /** The dropout mask of the whole batch (stream-major B·T·H), read when ctl[masked] is 1. */
+  mask: SharedArrayBuffer;
   out: SharedArrayBuffer;
 }
 
@@ -26,11 +28,12 @@ export function allocShared(H: number, V: number, B: number, T: number, part: { 
     B,
     T,
     part,
-    ctl: new SharedArrayBuffer(16),
+    ctl: new SharedArrayBuffer(20),
     params: f32(nParams),
     inputs: new SharedArrayBuffer(4 * B * T),
     targets: new SharedArrayBuffer(4 * B * T),
     hprev: f32(B * H),
+    mask: f32(B * T * H),
     // loss (one float64, padded to 8 floats), then the gradients and the final states of the part
     out: new SharedArrayBuffer(8 * 4 + 4 * (nParams + part.count * H)),
   };
@@ -56,6 +59,7 @@ export function sharedViews(s: SharedBatch) {
     inputs: new Int32Array(s.inputs),
     targets: new Int32Array(s.targets),
     hprev: new Float32Array(s.hprev),
+    mask: new Float32Array(s.mask),
     out: { loss: new Float64Array(s.out, 0, 1), Wxh: out.Wxh, Whh: out.Whh, Why: out.Why, bh: out.bh, by: out.by, h: out.rest(s.part.count * H) },
   };
 }

@@ -22,7 +22,8 @@ for (;;) {
   seq = Atomics.load(v.ctl, CTL.request);
   if (seq < 0) break;
   try {
-    const r = trainer.lossAndGrads(params, v.inputs.subarray(lo, hi), v.targets.subarray(lo, hi), v.hprev.subarray(part.first * H, (part.first + part.count) * H));
+    const mask = Atomics.load(v.ctl, CTL.masked) ? v.mask.subarray(lo * H, hi * H) : undefined;
+    const r = trainer.lossAndGrads(params, v.inputs.subarray(lo, hi), v.targets.subarray(lo, hi), v.hprev.subarray(part.first * H, (part.first + part.count) * H), mask);
     v.out.loss[0] = r.loss;
     v.out.Wxh.set(r.grads.Wxh);
     v.out.Whh.set(r.grads.Whh);

@@ -26,14 +26,14 @@ export interface KernelExports {
   finishStep(sy: number, hout: number, ixs: number, nb: number, Hp: number, Vp: number, WxhT: number, bh: number): void;
   trainForward(
     hs: number, xs: number, ys: number, T: number, B: number, H: number, Hp: number, Vp: number,
-    WhhT: number, WxhT: number, bh: number, WhyT: number, by: number,
+    WhhT: number, WxhT: number, bh: number, WhyT: number, by: number, mask: number, hd: number,
   ): void;
   transpose(src: number, dst: number, rows: number, cols: number, lds: number, ldd: number): void;
   softmaxLoss(ys: number, targets: number, N: number, V: number, Vp: number): number;
   trainBackward(
     hs: number, xs: number, ys: number, dhout: number, dhraw: number, dhnext: number, scratchT: number,
     T: number, B: number, H: number, Hp: number, V: number, Vp: number, Whh: number, Why: number,
-    dWhh: number, dWxhT: number, dWhy: number, dbh: number, dby: number,
+    dWhh: number, dWxhT: number, dWhy: number, dbh: number, dby: number, mask: number, hd: number,
   ): void;
 }
 

@@ -7,10 +7,12 @@ import type { Params } from '../rnn/params.ts';
  * `grads` is overwritten with the gradient of the loss summed over t and averaged over b, so B = 1 is
  * exactly min-char-rnn's lossFun (and its clip-to-5 keeps the same meaning at any B).
  * Returns the loss summed over all B·T characters, in nats.
+ * `mask` (optional, B·T·H values at [(b*T + t)*H + j], each 0 or 1/(1−p)) is dropout on the output layer's
+ * input: y = Why (h ⊙ mask) + by. The recurrence is never dropped.
  */
 export interface BatchEngine {
   readonly name: string;
-  lossAndGrads(p: Params, inputs: Int32Array, targets: Int32Array, h: Float64Array, grads: Params, B: number, T: number): number;
+  lossAndGrads(p: Params, inputs: Int32Array, targets: Int32Array, h: Float64Array, grads: Params, B: number, T: number, mask?: Float32Array): number;
 }
 
 /**
@@ -19,9 +21,11 @@ export interface BatchEngine {
  */
 export const referenceEngine: BatchEngine = {
   name: 'float64-reference',
-  lossAndGrads(p, inputs, targets, h, grads, B, T) {
+  lossAndGrads(p, inputs, targets, h, grads, B, T, mask) {
     const { H, V, Wxh, Whh, Why, bh, by } = p;
     const BH = B * H;
+    // the output layer's input: h itself, or hd = h ⊙ mask under dropout (hd[(t+1)·BH + b·H + j], like hs)
+    const hd = mask ? new Float64Array((T + 1) * BH) : null;
     const hs = new Float64Array((T + 1) * BH); // hs[(t+1)·BH + b·H + j] is h_t of stream b; hs[0..BH) is h_{-1}
     const ps = new Float64Array(T * B * V);
     hs.set(h.subarray(0, BH));
@@ -41,12 +45,14 @@ export const referenceEngine: BatchEngine = {
           hs[hc + b * H + j] = Math.tanh(Wxh[j * V + x] + s + bh[j]); // h = tanh(Wxh x + Whh hprev + bh)
         }
         const hcb = hc + b * H;
+        if (hd && mask) for (let j = 0; j < H; j++) hd[hcb + j] = hs[hcb + j] * mask[(b * T + t) * H + j];
+        const ho = hd ?? hs;
         const pb = (t * B + b) * V;
         let max = -Infinity;
         for (let c = 0; c < V; c++) {
           const row = c * H;
           let s = 0;
-          for (let j = 0; j < H; j++) s += Why[row + j] * hs[hcb + j];
+          for (let j = 0; j < H; j++) s += Why[row + j] * ho[hcb + j];
           const y = s + by[c]; // y = Why h + by
           ps[pb + c] = y;
           if (y > max) max = y;
@@ -81,17 +87,20 @@ export const referenceEngine: BatchEngine = {
         for (let c = 0; c < V; c++) dy[c] = ps[pb + c];
         dy[targets[b * T + t]] -= 1; // dy = p − onehot(target)
         const hcb = hc + b * H;
-        // dWhy += dy hᵀ;  dby += dy;  dh = Whyᵀ dy + dhnext
-        for (let j = 0; j < H; j++) dh[j] = dhnext[b * H + j];
+        // dWhy += dy hᵀ;  dby += dy;  dh = Whyᵀ dy + dhnext  (under dropout: hd for h, and Whyᵀ dy ⊙ mask)
+        const ho = hd ?? hs;
+        dh.fill(0);
         for (let c = 0; c < V; c++) {
           const d = dy[c];
           const row = c * H;
           for (let j = 0; j < H; j++) {
-            dWhy[row + j] += d * hs[hcb + j];
+            dWhy[row + j] += d * ho[hcb + j];
             dh[j] += Why[row + j] * d;
           }
           dby[c] += d;
         }
+        if (mask) for (let j = 0; j < H; j++) dh[j] *= mask[(b * T + t) * H + j];
+        for (let j = 0; j < H; j++) dh[j] += dhnext[b * H + j];
         // dhraw = (1 − h²) ⊙ dh;  dbh += dhraw;  dWxh += dhraw xᵀ;  dWhh += dhraw h_{t-1}ᵀ
         const x = inputs[b * T + t];
         const hpb = hp + b * H;

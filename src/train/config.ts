@@ -27,6 +27,8 @@ export interface TrainConfig {
   clip: number;
   /** Global L2-norm clip (0 = off), applied before the element clip. */
   clipNorm: number;
+  /** Dropout probability on the output layer's input h (0 = off); the recurrence is never dropped. */
+  dropout: number;
   initWhh: WhhInit;
   /** Std of the N(0,1)·scale init of Wxh, Why (and Whh for small-random). */
   initScale: number;
@@ -55,6 +57,7 @@ export const DEFAULTS: TrainConfig = {
   minLrRatio: 0.1,
   clip: 5,
   clipNorm: 0,
+  dropout: 0,
   initWhh: 'small-random',
   initScale: 0.01,
   whhGain: 1,
@@ -104,6 +107,7 @@ export function makeConfig(partial: Partial<TrainConfig>): TrainConfig {
   num('minLrRatio', 0, 1);
   num('clip', 0, 1e6);
   num('clipNorm', 0, 1e6);
+  num('dropout', 0, 0.9);
   num('initScale', 0, 10);
   num('whhGain', 0, 10);
   int('seed', 0, 2 ** 32 - 1);

@@ -30,13 +30,13 @@ export async function kernelEngine(threads: 1 | 2 = 1): Promise<BatchEngine | nu
   let kernel: Kernel | null = null;
   return {
     name: threads === 2 ? 'wasm-f32x2' : 'wasm-f32',
-    lossAndGrads(p: Params, inputs: Int32Array, targets: Int32Array, h: Float64Array, grads: Params, B: number, T: number): number {
+    lossAndGrads(p: Params, inputs: Int32Array, targets: Int32Array, h: Float64Array, grads: Params, B: number, T: number, mask?: Float32Array): number {
       // One kernel instance holds its buffers for one (H, V, B, T); a run never changes them.
       if (!kernel || kernel.H !== p.H || kernel.V !== p.V || kernel.B !== B || kernel.T !== T) {
         void kernel?.close(); // a new shape: let the old instance's thread go
         kernel = createBatchedTrainer(p.H, p.V, B, T, { threads });
       }
-      const r = kernel.lossAndGrads(p, inputs, targets, h);
+      const r = kernel.lossAndGrads(p, inputs, targets, h, mask);
       // The kernel sums over streams; the trainer's contract is the mean (so B = 1 is min-char-rnn).
       const inv = 1 / B;
       for (const name of ['Wxh', 'Whh', 'Why', 'bh', 'by'] as const) {

@@ -70,6 +70,7 @@ export class Trainer {
   smoothLoss: number;
   private pending: { loss: number; chars: number };
   private readonly grads: Params;
+  private dropMask: Float32Array | undefined;
 
   constructor(
     readonly corpus: Corpus,
@@ -123,7 +124,8 @@ export class Trainer {
     const { cfg, streams, grads, params } = this;
     const lr = this.currentLr();
     streams.next();
-    const loss = this.engine.lossAndGrads(params, streams.inputs, streams.targets, streams.h, grads, cfg.batch, cfg.seqLength);
+    const mask = cfg.dropout > 0 ? this.dropoutMask() : undefined;
+    const loss = this.engine.lossAndGrads(params, streams.inputs, streams.targets, streams.h, grads, cfg.batch, cfg.seqLength, mask);
     streams.advance();
     const chars = cfg.batch * cfg.seqLength;
     if (!Number.isFinite(loss)) throw new Error(`the loss became ${loss} at step ${this.step + 1}: lower the learning rate or clip harder`);
@@ -140,6 +142,20 @@ export class Trainer {
     this.pending.chars += chars;
     if (this.step % this.curveEvery === 0) this.flushCurve();
     return { step: this.step, loss: perChar, smoothLoss: this.smoothLoss, lr, gradNorm };
+  }
+
+  /**
+   * This step's dropout mask on the output layer's input (inverted dropout: a kept unit is scaled by
+   * 1/(1 − p), so the unmasked model used for validation and sampling needs no rescaling). Drawn from
+   * the seed and the step, so a resumed run draws the same masks.
+   */
+  private dropoutMask(): Float32Array {
+    const { batch, seqLength, hidden, dropout, seed } = this.cfg;
+    const mask = (this.dropMask ??= new Float32Array(batch * seqLength * hidden));
+    const rng = new Rng((seed ^ Math.imul(this.step + 1, 0x85ebca6b) ^ 0x5bd1e995) >>> 0);
+    const scale = 1 / (1 - dropout);
+    for (let i = 0; i < mask.length; i++) mask[i] = rng.next() < dropout ? 0 : scale;
+    return mask;
   }
 
   /** Closes the current train-curve interval (also called at the end and before a checkpoint). */

@@ -3,6 +3,7 @@ import { createBatchedTrainer } from '../../src/kernels/batched-trainer.ts';
 import { lossFun } from '../../src/rnn/loss.ts';
 import { PARAM_NAMES, zerosLike } from '../../src/rnn/params.ts';
 import { Rng } from '../../src/rnn/rng.ts';
+import { referenceEngine } from '../../src/train/batch-loss.ts';
 import { maxAbs, maxAbsDiff, randomParams } from './helpers.ts';
 
 function problem(H: number, V: number, B: number, T: number, seed: number) {
@@ -65,6 +66,30 @@ describe('batched float32 trainer vs min-char-rnn lossFun (float64), stream by s
       }
       expect(() => parallel.lossAndGrads(p, inputs, [[0]], hprev)).toThrow(/5 sequences of 7/);
       expect(() => parallel.lossAndGrads(p, inputs.map((s, b) => (b === 4 ? s.map(() => V) : s)), targets, hprev)).toThrow(/inputs\[4\]\[0\] = 9/);
+    } finally {
+      await parallel.close();
+    }
+  });
+
+  it('with a dropout mask matches the float64 reference with the same mask, on one thread and on two', async () => {
+    const H = 20, V = 9, B = 4, T = 6;
+    const { p, inputs, targets, hprev } = problem(H, V, B, T, 5);
+    const rng = new Rng(8);
+    const mask = Float32Array.from({ length: B * T * H }, () => (rng.next() < 0.3 ? 0 : 1 / 0.7));
+    const ref = zerosLike(p);
+    const refLoss = referenceEngine.lossAndGrads(p, Int32Array.from(inputs.flat()), Int32Array.from(targets.flat()), hprev.slice(), ref, B, T, mask);
+    const parallel = createBatchedTrainer(H, V, B, T, { threads: 2 });
+    try {
+      for (const trainer of [createBatchedTrainer(H, V, B, T), parallel]) {
+        const r = trainer.lossAndGrads(p, inputs, targets, hprev, mask);
+        expect(Math.abs(r.loss - refLoss) / refLoss).toBeLessThan(1e-5);
+        // the reference averages over streams, the kernel sums
+        for (const name of PARAM_NAMES) expect(maxAbsDiff(r.grads[name].map((x) => x / B), ref[name]) / maxAbs(ref[name]), name).toBeLessThan(1e-4);
+        const plain = trainer.lossAndGrads(p, inputs, targets, hprev);
+        expect(Math.abs(plain.loss - r.loss)).toBeGreaterThan(1e-3); // the mask is not ignored, nor kept for the next call
+        expect(plain.h).toEqual(r.h); // the recurrence is never dropped
+      }
+      expect(() => parallel.lossAndGrads(p, inputs, targets, hprev, mask.subarray(1))).toThrow(/mask has/);
     } finally {
       await parallel.close();
     }

@@ -44,4 +44,35 @@ describe('batched BPTT (float64 reference)', () => {
     }
     for (let b = 0; b < B; b++) for (let j = 0; j < H; j++) expect(h[b * H + j]).toBeCloseTo(refs[b].h[j], 14);
   });
+
+  it('with a dropout mask on the output layer: all-ones is no dropout, and the gradients match finite differences', () => {
+    const B = 2;
+    const { p, rng, ixs } = setup(3);
+    const inputs = ixs(B * T);
+    const targets = ixs(B * T);
+    const h0 = Float64Array.from({ length: B * H }, () => rng.normal() * 0.3);
+    const lossAt = (mask?: Float32Array, g = zerosLike(p)) => referenceEngine.lossAndGrads(p, inputs, targets, h0.slice(), g, B, T, mask);
+
+    const plain = zerosLike(p);
+    const ones = zerosLike(p);
+    expect(lossAt(new Float32Array(B * T * H).fill(1), ones)).toBeCloseTo(lossAt(undefined, plain), 12);
+    for (const name of PARAM_NAMES) for (let i = 0; i < ones[name].length; i++) expect(ones[name][i]).toBeCloseTo(plain[name][i], 12);
+
+    const mask = Float32Array.from({ length: B * T * H }, () => (rng.next() < 0.4 ? 0 : 1 / 0.6));
+    const g = zerosLike(p);
+    const masked = lossAt(mask, g);
+    expect(Math.abs(masked - lossAt())).toBeGreaterThan(1e-3); // the mask changes the loss
+    const eps = 1e-6;
+    for (const name of ['Why', 'Whh', 'Wxh', 'bh'] as const) {
+      for (let i = 0; i < p[name].length; i += 3) {
+        const keep = p[name][i];
+        p[name][i] = keep + eps;
+        const up = lossAt(mask);
+        p[name][i] = keep - eps;
+        const down = lossAt(mask);
+        p[name][i] = keep;
+        expect(g[name][i], `${name}[${i}]`).toBeCloseTo((up - down) / (2 * eps) / B, 6); // grads are the mean over streams
+      }
+    }
+  });
 });

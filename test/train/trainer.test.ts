@@ -45,7 +45,7 @@ describe('Trainer', () => {
   });
 
   it('resumed from a checkpoint file, continues exactly as an uninterrupted run', () => {
-    for (const cfg of [small({ optim: 'adam', lr: 0.01, schedule: 'cosine', warmupSteps: 5 }), small()]) {
+    for (const cfg of [small({ optim: 'adam', lr: 0.01, schedule: 'cosine', warmupSteps: 5, dropout: 0.3 }), small()]) {
       const whole = run(cfg, 40);
       // interrupted at step 17 (not a multiple of the curve interval), saved, loaded, finished
       const first = new Trainer(corpus, cfg, { steps: 40 }, undefined, 10);

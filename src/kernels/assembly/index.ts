@@ -327,17 +327,28 @@ export function finishStep(sy: usize, hout: usize, ixs: usize, nb: i32, Hp: i32,
 //   ys  T·B rows of Vp: logits, then probabilities, then dy = p − onehot(target)
 //   dhraw  T·B rows of Hp;  dhout  T·B rows of Hp (Whyᵀ dy);  dhnext  B rows of Hp
 
-/** The forward recurrence h_t = tanh(Wxh x_t + Whh h_{t−1} + bh) for all t, then y_t = Why h_t + by for all rows at once. */
+/**
+ * The forward recurrence h_t = tanh(Wxh x_t + Whh h_{t−1} + bh) for all t, then y_t = Why h_t + by for all rows at once.
+ * With a dropout mask (mask ≠ 0: T·B rows of Hp, each 0 or 1/(1−p)), the output layer reads hd = h ⊙ mask instead of h;
+ * the recurrence itself is never dropped (Zaremba et al.: dropout on the non-recurrent connections only).
+ */
 export function trainForward(
   hs: usize, xs: usize, ys: usize, T: i32, B: i32, H: i32, Hp: i32, Vp: i32,
-  WhhT: usize, WxhT: usize, bh: usize, WhyT: usize, by: usize,
+  WhhT: usize, WxhT: usize, bh: usize, WhyT: usize, by: usize, mask: usize, hd: usize,
 ): void {
   const stepBytes = <usize>(B * Hp) << 2;
   for (let t = 0; t < T; t++) {
     const hprev = hs + <usize>t * stepBytes;
     stepHidden(hprev, hprev + stepBytes, xs + (<usize>(t * B) << 2), B, H, Hp, WhhT, Hp, WxhT, bh);
   }
-  logits(hs + stepBytes, ys, T * B, H, Hp, Vp, WhyT, Vp, by);
+  logits(outputRows(hs + stepBytes, mask, hd, <usize>T * stepBytes), ys, T * B, H, Hp, Vp, WhyT, Vp, by);
+}
+
+/** The rows the output layer reads: h itself, or hd = h ⊙ mask when there is a mask. */
+function outputRows(h: usize, mask: usize, hd: usize, bytes: usize): usize {
+  if (mask == 0) return h;
+  for (let i: usize = 0; i < bytes; i += 16) v128.store(hd + i, f32x4.mul(v128.load(h + i), v128.load(mask + i)));
+  return hd;
 }
 
 /** Turns logits rows into dy = softmax(y) − onehot(target) in place; returns the summed loss −Σ log p[target] (nats). */
@@ -377,13 +388,17 @@ export function softmaxLoss(ys: usize, targets: usize, N: i32, V: i32, Vp: i32):
 export function trainBackward(
   hs: usize, xs: usize, ys: usize, dhout: usize, dhraw: usize, dhnext: usize, scratchT: usize,
   T: i32, B: i32, H: i32, Hp: i32, V: i32, Vp: i32, Whh: usize, Why: usize,
-  dWhh: usize, dWxhT: usize, dWhy: usize, dbh: usize, dby: usize,
+  dWhh: usize, dWxhT: usize, dWhy: usize, dbh: usize, dby: usize, mask: usize, hd: usize,
 ): void {
   const N = T * B;
   const stepBytes = <usize>(B * Hp) << 2;
   const rowBytes = <usize>Hp << 2;
-  // dh from the outputs, for every row at once: dhout = dy · Why
+  // dh from the outputs, for every row at once: dhout = dy · Why (⊙ mask, when the output layer read h ⊙ mask)
   gemm(dhout, ys, Why, N, V, Hp, Vp, 1, Hp, Hp);
+  if (mask != 0) {
+    const bytes = <usize>N * rowBytes;
+    for (let i: usize = 0; i < bytes; i += 16) v128.store(dhout + i, f32x4.mul(v128.load(dhout + i), v128.load(mask + i)));
+  }
   memory.fill(dhnext, 0, stepBytes);
   for (let t = T - 1; t >= 0; t--) {
     const off = <usize>t * stepBytes;
@@ -401,9 +416,9 @@ export function trainBackward(
   // (a strided X would stream a new cache line per k).
   transpose(dhraw, scratchT, N, H, Hp, N);
   gemm(dWhh, scratchT, hs, H, N, Hp, N, 1, Hp, Hp);
-  // dWhy[c][j] = Σ_n dy[n][c] · h[n][j]
+  // dWhy[c][j] = Σ_n dy[n][c] · h[n][j]  (hd, the masked h, under dropout)
   transpose(ys, scratchT, N, V, Vp, N);
-  gemm(dWhy, scratchT, hs + stepBytes, V, N, Hp, N, 1, Hp, Hp);
+  gemm(dWhy, scratchT, mask != 0 ? hd : hs + stepBytes, V, N, Hp, N, 1, Hp, Hp);
   // dWxhT[x_n] += dhraw[n];  dbh = Σ dhraw
   memory.fill(dWxhT, 0, <usize>V * rowBytes);
   memory.fill(dbh, 0, rowBytes);
