@@ -8,12 +8,15 @@
  *   enqueue dispatch → the job is in Redis (BullMQ's timestamp)
  *   wait    in Redis → a worker starts the job (BullMQ's processedOn)
  *   run     started → the result is posted (model and REST)
+ * and the CPU seconds each part spent over the measured bursts (cpu_s: the bot, the workers, this process with
+ * the Discord fake, Redis), since on a 2-core machine the sum over the parts is what bounds the latency.
  *
  *   npm run bench:bot
  *   npm run bench:bot -- --concurrent 50 --workers 2 --concurrency 32 --length 300 --bursts 1
  */
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { FakeDiscord, type Injected } from '../test/fake-discord/index.ts';
 import { bardEnv, cleanPrefix, freshPrefix, REDIS_URL, spawnBard, type Proc } from '../test/e2e/harness.ts';
@@ -86,6 +89,27 @@ async function burst(n: number): Promise<{ samples: Sample[]; total: number }> {
   return { samples, total: n };
 }
 
+/** CPU seconds (user + system) a child process has used so far, from /proc (Linux). */
+function childCpu(p: Proc): number {
+  try {
+    const fields = readFileSync(`/proc/${p.child.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return NaN;
+  }
+}
+
+async function redisCpu(): Promise<number> {
+  const info = await redis.info('cpu');
+  const get = (k: string) => Number(new RegExp(`${k}:([\\d.]+)`).exec(info)?.[1] ?? NaN);
+  return get('used_cpu_user') + get('used_cpu_sys');
+}
+
+async function cpuNow(bot: Proc, workers: Proc[]) {
+  const own = process.cpuUsage();
+  return { bot: childCpu(bot), workers: workers.map(childCpu), bench_and_fake: (own.user + own.system) / 1e6, redis: await redisCpu() };
+}
+
 const row = (samples: Sample[], key: keyof Sample) => samples.map((s) => s[key]).sort((a, b) => a - b);
 const ms = (x: number) => Math.round(x);
 
@@ -96,6 +120,7 @@ try {
   await Promise.all([fake.waitForGatewayReady(30_000), bot.waitForLine(/"bot ready"/, 30_000), ...workers.map((w) => w.waitForLine(/"worker ready"/, 60_000))]);
 
   await burst(10); // warm-up: connections, lazily compiled code
+  const cpu0 = await cpuNow(bot, workers);
   const samples: Sample[] = [];
   let total = 0;
   for (let b = 0; b < BURSTS; b++) {
@@ -106,6 +131,15 @@ try {
     const t = row(r.samples, 'total');
     process.stdout.write(`burst ${b + 1}: ${r.samples.length}/${r.total} answered, p50 ${ms(percentile(t, 50))} ms, p99 ${ms(percentile(t, 99))} ms, max ${ms(t.at(-1) ?? NaN)} ms\n`);
   }
+  const cpu1 = await cpuNow(bot, workers);
+  const r2 = (x: number) => Math.round(x * 100) / 100;
+  const workersCpu = cpu1.workers.map((w, i) => r2(w - cpu0.workers[i]));
+  const cpu_s = {
+    bot: r2(cpu1.bot - cpu0.bot),
+    workers: workersCpu,
+    bench_and_fake: r2(cpu1.bench_and_fake - cpu0.bench_and_fake),
+    redis: r2(cpu1.redis - cpu0.redis),
+  };
   const phases = Object.fromEntries(
     (['defer', 'enqueue', 'wait', 'run'] as const).map((k) => {
       const s = row(samples, k);
@@ -120,6 +154,7 @@ try {
       p50_ms: ms(percentile(all, 50)),
       p99_ms: ms(percentile(all, 99)),
       phases,
+      cpu_s,
       concurrent: N,
       workers: WORKERS,
       worker_concurrency: Number(args.concurrency),

@@ -21,8 +21,11 @@ logFatalErrors(log);
 const redis = producerConnection(config.redisUrl);
 redis.on('error', (e) => log.warn({ err: e.message }, 'redis connection error'));
 const producer = new BullProducer(redis, config.queueName, config.prefix);
+// Cooldowns and round state on their own pipelined connection, apart from BullMQ's.
+const storeRedis = producerConnection(config.redisUrl, { autoPipelining: true });
+storeRedis.on('error', (e) => log.warn({ err: e.message }, 'redis (store) connection error'));
 const svc: Services = {
-  store: new RedisStore(redis, config.prefix),
+  store: new RedisStore(storeRedis, config.prefix),
   producer,
   settings: config,
   log,
@@ -63,7 +66,7 @@ async function handle(i: Interaction): Promise<void> {
 client.once(Events.ClientReady, (c) => log.info({ user: c.user.tag, queue: config.queueName, prefix: config.prefix }, 'bot ready'));
 client.on(Events.Error, (e) => log.error({ err: e.message }, 'discord client error'));
 // /healthz on HEALTH_PORT: 200 while the gateway session and Redis are both up.
-void serveHealth(config.healthPort, () => ({ discord: client.isReady(), redis: redis.status === 'ready' }), log);
+void serveHealth(config.healthPort, () => ({ discord: client.isReady(), redis: redis.status === 'ready' && storeRedis.status === 'ready' }), log);
 
 async function shutdown(signal: string): Promise<void> {
   if (stopping) return;
@@ -77,6 +80,7 @@ async function shutdown(signal: string): Promise<void> {
   })();
   await Promise.race([done, new Promise((r) => setTimeout(r, config.shutdownTimeoutMs).unref())]);
   redis.disconnect();
+  storeRedis.disconnect();
   process.exit(0);
 }
 process.on('SIGTERM', () => void shutdown('SIGTERM'));

@@ -3,11 +3,18 @@
  *  - producers (the bot) fail fast: no offline queue, short command timeout, so a Redis outage
  *    becomes an ephemeral "busy" within Discord's 3 s instead of a hung interaction;
  *  - workers wait forever for Redis (maxRetriesPerRequest: null), as BullMQ requires for blocking calls.
+ * `autoPipelining` is for our own store's connection, never BullMQ's (whose maintainers advise against it):
+ * the store commands that a burst of jobs issues in one event-loop turn go to Redis as one write.
  */
 import { Redis } from 'ioredis';
 
-export function producerConnection(url: string): Redis {
+export interface ConnectionOptions {
+  autoPipelining?: boolean;
+}
+
+export function producerConnection(url: string, opts: ConnectionOptions = {}): Redis {
   return new Redis(url, {
+    enableAutoPipelining: opts.autoPipelining ?? false,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     commandTimeout: 1000,
@@ -17,8 +24,9 @@ export function producerConnection(url: string): Redis {
   });
 }
 
-export function workerConnection(url: string): Redis {
+export function workerConnection(url: string, opts: ConnectionOptions = {}): Redis {
   return new Redis(url, {
+    enableAutoPipelining: opts.autoPipelining ?? false,
     maxRetriesPerRequest: null,
     retryStrategy: (times) => Math.min(times * 200, 2000),
   });

@@ -32,7 +32,10 @@ try {
 
 const redis = workerConnection(config.redisUrl);
 redis.on('error', (e) => log.warn({ err: e.message }, 'redis connection error'));
-const store = new RedisStore(redis, config.prefix);
+// The posting records of every job in flight share one pipelined connection, apart from BullMQ's.
+const storeRedis = workerConnection(config.redisUrl, { autoPipelining: true });
+storeRedis.on('error', (e) => log.warn({ err: e.message }, 'redis (store) connection error'));
+const store = new RedisStore(storeRedis, config.prefix);
 const producer = new BullProducer(redis, config.queueName, config.prefix);
 // No immediate retries inside @discordjs/rest: the poster retries 5xx with a pause (429s are still waited out).
 const api = config.discordApiUrl ? { api: config.discordApiUrl } : {};
@@ -54,7 +57,7 @@ try {
     metricsPort: config.metricsPort,
     log,
     jobCounts: () => producer.queue.getJobCounts(),
-    redisReady: () => redis.status === 'ready',
+    redisReady: () => redis.status === 'ready' && storeRedis.status === 'ready',
   });
 } catch (e) {
   process.stderr.write(`bard worker: cannot start the model threads: ${(e as Error).message}\n`);
@@ -147,6 +150,7 @@ async function shutdown(signal: string): Promise<void> {
   await serving.close().catch(() => {});
   await producer.close().catch(() => {});
   redis.disconnect();
+  storeRedis.disconnect();
   process.exit(closed ? 0 : 1);
 }
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
