@@ -13,10 +13,12 @@
  *
  *   npm run bench:bot
  *   npm run bench:bot -- --concurrent 50 --workers 2 --concurrency 32 --length 300 --bursts 1
+ *   npm run bench:bot -- --snapshot snapshots/bard.npz      # the shipped model instead of the H = 250 reference
  */
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import { FakeDiscord, type Injected } from '../test/fake-discord/index.ts';
 import { bardEnv, cleanPrefix, freshPrefix, REDIS_URL, spawnBard, type Proc } from '../test/e2e/harness.ts';
@@ -29,6 +31,8 @@ const { values: args } = parseArgs({
     concurrency: { type: 'string', default: '32' },
     length: { type: 'string', default: '300' },
     bursts: { type: 'string', default: '1' },
+    // The model the workers serve: the reference H = 250 snapshot (the size the serving targets are set at) unless given.
+    snapshot: { type: 'string' },
   },
 });
 const N = Number(args.concurrent);
@@ -43,6 +47,7 @@ const env = bardEnv(fake, prefix, {
   COOLDOWN_CHANNEL_JOBS: '0',
   WORKER_CONCURRENCY: args.concurrency,
   LOG_LEVEL: 'info', // as in production (and the ready lines are info)
+  ...(args.snapshot ? { SNAPSHOT: args.snapshot } : {}),
 });
 const procs: Proc[] = [];
 const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
@@ -158,6 +163,7 @@ try {
       concurrent: N,
       workers: WORKERS,
       worker_concurrency: Number(args.concurrency),
+      snapshot: basename(String(env.SNAPSHOT)),
       length: LENGTH,
     })}\n`,
   );
