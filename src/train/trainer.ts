@@ -5,6 +5,7 @@ import { sampleFrom } from '../rnn/generate.ts';
 import { referenceEngine, type BatchEngine } from './batch-loss.ts';
 import { warmStartState } from './burn-in.ts';
 import { clipElements, clipGlobalNorm } from './clip.ts';
+import { fillDropoutMask } from './dropout.ts';
 import type { Budget, TrainConfig } from './config.ts';
 import type { Corpus } from './data.ts';
 import { textLoss } from './evaluate.ts';
@@ -152,9 +153,7 @@ export class Trainer {
   private dropoutMask(): Float32Array {
     const { batch, seqLength, hidden, dropout, seed } = this.cfg;
     const mask = (this.dropMask ??= new Float32Array(batch * seqLength * hidden));
-    const rng = new Rng((seed ^ Math.imul(this.step + 1, 0x85ebca6b) ^ 0x5bd1e995) >>> 0);
-    const scale = 1 / (1 - dropout);
-    for (let i = 0; i < mask.length; i++) mask[i] = rng.next() < dropout ? 0 : scale;
+    fillDropoutMask(mask, dropout, seed ^ Math.imul(this.step + 1, 0x85ebca6b) ^ 0x5bd1e995);
     return mask;
   }
 

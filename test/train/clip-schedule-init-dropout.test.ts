@@ -3,6 +3,7 @@ import { initParams } from '../../src/rnn/params.ts';
 import { Rng } from '../../src/rnn/rng.ts';
 import { clipElements, clipGlobalNorm, globalNorm } from '../../src/train/clip.ts';
 import { initWhh, randomOrthogonal } from '../../src/train/init.ts';
+import { fillDropoutMask } from '../../src/train/dropout.ts';
 import { learningRate } from '../../src/train/schedule.ts';
 
 describe('global-norm clipping', () => {
@@ -70,5 +71,26 @@ describe('Whh initialisation', () => {
     expect(Array.from(I)).toEqual([0.7, 0, 0, 0, 0, 0.7, 0, 0, 0, 0, 0.7, 0, 0, 0, 0, 0.7]);
     const S = initWhh('small-random', 50, 1, 0.01, () => rng.normal());
     expect(Math.max(...S.map(Math.abs))).toBeLessThan(0.06);
+  });
+});
+
+describe('fillDropoutMask', () => {
+  it('drops a fraction p of the entries and scales the rest by 1/(1 − p); the seed decides which', () => {
+    const a = new Float32Array(100_001); // odd: the last entry has no partner in its draw
+    const b = new Float32Array(a.length);
+    fillDropoutMask(a, 0.3, 7);
+    fillDropoutMask(b, 0.3, 7);
+    expect(b).toEqual(a);
+    const dropped = a.filter((x) => x === 0).length / a.length;
+    expect(dropped).toBeGreaterThan(0.29);
+    expect(dropped).toBeLessThan(0.31);
+    const kept = a.find((x) => x !== 0)!;
+    expect(kept).toBeCloseTo(1 / 0.7, 3);
+    expect(a.every((x) => x === 0 || x === kept)).toBe(true);
+    expect(a.reduce((s, x) => s + x, 0) / a.length).toBeCloseTo(1, 1); // the expectation is kept
+    fillDropoutMask(b, 0.3, 8);
+    expect(b).not.toEqual(a);
+    fillDropoutMask(b, 0, 8);
+    expect(b.every((x) => x === 1)).toBe(true);
   });
 });
