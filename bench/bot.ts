@@ -8,7 +8,7 @@
  *   enqueue dispatch → the job is in Redis (BullMQ's timestamp)
  *   wait    in Redis → a worker starts the job (BullMQ's processedOn)
  *   run     started → the result is posted (model and REST)
- * and the CPU seconds each part spent over the measured bursts (cpu_s: the bot, the workers, this process with
+ * and the CPU seconds each part spent from each burst's injection to its last result (cpu_s: the bot, the workers, this process with
  * the Discord fake, Redis), since on a 2-core machine the sum over the parts is what bounds the latency.
  *
  *   npm run bench:bot
@@ -71,13 +71,23 @@ fake.on('request', (r: { route: string; interactionId?: string; status: number; 
   if (r.route === 'webhookEditMessage' && r.interactionId && r.status < 300 && !posted.has(r.interactionId)) posted.set(r.interactionId, r.time);
 });
 
-async function burst(n: number): Promise<{ samples: Sample[]; total: number }> {
+type Cpu = Awaited<ReturnType<typeof cpuNow>>;
+const zeroCpu = (): Cpu => ({ bot: 0, workers: Array(WORKERS).fill(0), bench_and_fake: 0, redis: 0 });
+
+/** One burst; `cpu` gains what each part spent from the injection to the last result posted (not the bookkeeping after). */
+async function burst(n: number, cpu: Cpu): Promise<{ samples: Sample[]; total: number }> {
   const users = Array.from({ length: Math.min(n, 25) }, (_, i) => fake.addUser(`bench${i}`));
   const prompts = ['ROMEO:', 'JULIET:', 'KING HENRY:', 'First Citizen:', 'HAMLET:'];
+  const before = await cpuNow(procs[0], procs.slice(1));
   const ixs: Injected[] = Array.from({ length: n }, (_, i) =>
     fake.injectSlashCommand({ name: 'bard', options: { prompt: prompts[i % prompts.length], temp: 0.8, length: LENGTH }, user: users[i % users.length] }),
   );
   await fake.waitUntil(() => ixs.every((ix) => posted.has(ix.id)) || null, 120_000, 'every result').catch(() => null);
+  const after = await cpuNow(procs[0], procs.slice(1));
+  cpu.bot += after.bot - before.bot;
+  after.workers.forEach((w, i) => (cpu.workers[i] += w - before.workers[i]));
+  cpu.bench_and_fake += after.bench_and_fake - before.bench_and_fake;
+  cpu.redis += after.redis - before.redis;
   const samples: Sample[] = [];
   for (const ix of ixs) {
     const at = posted.get(ix.id);
@@ -124,27 +134,20 @@ try {
   procs.push(bot, ...workers);
   await Promise.all([fake.waitForGatewayReady(30_000), bot.waitForLine(/"bot ready"/, 30_000), ...workers.map((w) => w.waitForLine(/"worker ready"/, 60_000))]);
 
-  await burst(10); // warm-up: connections, lazily compiled code
-  const cpu0 = await cpuNow(bot, workers);
+  await burst(10, zeroCpu()); // warm-up: connections, lazily compiled code
+  const cpu = zeroCpu();
   const samples: Sample[] = [];
   let total = 0;
   for (let b = 0; b < BURSTS; b++) {
     await new Promise((r) => setTimeout(r, 500));
-    const r = await burst(N);
+    const r = await burst(N, cpu);
     samples.push(...r.samples);
     total += r.total;
     const t = row(r.samples, 'total');
     process.stdout.write(`burst ${b + 1}: ${r.samples.length}/${r.total} answered, p50 ${ms(percentile(t, 50))} ms, p99 ${ms(percentile(t, 99))} ms, max ${ms(t.at(-1) ?? NaN)} ms\n`);
   }
-  const cpu1 = await cpuNow(bot, workers);
   const r2 = (x: number) => Math.round(x * 100) / 100;
-  const workersCpu = cpu1.workers.map((w, i) => r2(w - cpu0.workers[i]));
-  const cpu_s = {
-    bot: r2(cpu1.bot - cpu0.bot),
-    workers: workersCpu,
-    bench_and_fake: r2(cpu1.bench_and_fake - cpu0.bench_and_fake),
-    redis: r2(cpu1.redis - cpu0.redis),
-  };
+  const cpu_s = { bot: r2(cpu.bot), workers: cpu.workers.map(r2), bench_and_fake: r2(cpu.bench_and_fake), redis: r2(cpu.redis) };
   const phases = Object.fromEntries(
     (['defer', 'enqueue', 'wait', 'run'] as const).map((k) => {
       const s = row(samples, k);
