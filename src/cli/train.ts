@@ -262,7 +262,8 @@ async function runTrain(opts: TrainOpts, cmd: Command): Promise<void> {
 
   // The end: full validation from the warm start state, the snapshot, its curve, a last checkpoint.
   const last = trainer.validate(0);
-  const keptBest = Boolean(opts.keepBest) && best.loss <= last.natsPerChar && existsSync(out);
+  // (a check at this very step already wrote these weights: writing them again records the final figures)
+  const keptBest = Boolean(opts.keepBest) && best.step !== trainer.step && best.loss < last.natsPerChar && existsSync(out);
   const val = keptBest ? { natsPerChar: best.loss, chars: last.chars } : last;
   const seconds = trainer.seconds;
   const trainLoss = trainer.history.train.at(-1)?.loss ?? NaN;
