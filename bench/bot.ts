@@ -50,6 +50,8 @@ const env = bardEnv(fake, prefix, {
   ...(args.snapshot ? { SNAPSHOT: args.snapshot } : {}),
 });
 const procs: Proc[] = [];
+let bot: Proc | undefined;
+const workers: Proc[] = [];
 const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
 const queue = new Queue('jobs', { connection: redis, prefix });
 
@@ -78,12 +80,12 @@ const zeroCpu = (): Cpu => ({ bot: 0, workers: Array(WORKERS).fill(0), bench_and
 async function burst(n: number, cpu: Cpu): Promise<{ samples: Sample[]; total: number }> {
   const users = Array.from({ length: Math.min(n, 25) }, (_, i) => fake.addUser(`bench${i}`));
   const prompts = ['ROMEO:', 'JULIET:', 'KING HENRY:', 'First Citizen:', 'HAMLET:'];
-  const before = await cpuNow(procs[0], procs.slice(1));
+  const before = await cpuNow();
   const ixs: Injected[] = Array.from({ length: n }, (_, i) =>
     fake.injectSlashCommand({ name: 'bard', options: { prompt: prompts[i % prompts.length], temp: 0.8, length: LENGTH }, user: users[i % users.length] }),
   );
   await fake.waitUntil(() => ixs.every((ix) => posted.has(ix.id)) || null, 120_000, 'every result').catch(() => null);
-  const after = await cpuNow(procs[0], procs.slice(1));
+  const after = await cpuNow();
   cpu.bot += after.bot - before.bot;
   after.workers.forEach((w, i) => (cpu.workers[i] += w - before.workers[i]));
   cpu.bench_and_fake += after.bench_and_fake - before.bench_and_fake;
@@ -120,17 +122,18 @@ async function redisCpu(): Promise<number> {
   return get('used_cpu_user') + get('used_cpu_sys');
 }
 
-async function cpuNow(bot: Proc, workers: Proc[]) {
+/** CPU seconds used so far by the bot, each worker, this process (the bench and the fake) and Redis. */
+async function cpuNow() {
   const own = process.cpuUsage();
-  return { bot: childCpu(bot), workers: workers.map(childCpu), bench_and_fake: (own.user + own.system) / 1e6, redis: await redisCpu() };
+  return { bot: childCpu(bot!), workers: workers.map(childCpu), bench_and_fake: (own.user + own.system) / 1e6, redis: await redisCpu() };
 }
 
 const row = (samples: Sample[], key: keyof Sample) => samples.map((s) => s[key]).sort((a, b) => a - b);
 const ms = (x: number) => Math.round(x);
 
 try {
-  const bot = spawnBard('bot', env);
-  const workers = Array.from({ length: WORKERS }, () => spawnBard('worker', env));
+  bot = spawnBard('bot', env);
+  workers.push(...Array.from({ length: WORKERS }, () => spawnBard('worker', env)));
   procs.push(bot, ...workers);
   await Promise.all([fake.waitForGatewayReady(30_000), bot.waitForLine(/"bot ready"/, 30_000), ...workers.map((w) => w.waitForLine(/"worker ready"/, 60_000))]);
 

@@ -269,15 +269,15 @@ async function runTrain(opts: TrainOpts, cmd: Command): Promise<void> {
   const trainLoss = trainer.history.train.at(-1)?.loss ?? NaN;
   if (keptBest) log.line(`the last weights score ${last.natsPerChar.toFixed(4)}: ${out} keeps step ${best.step}'s (${best.loss.toFixed(4)})`);
   else saveSnapshot(out, trainer.model(snapshotMeta(last)));
-  const meta = snapshotMeta(val);
+  const charsPerS = Math.round(trainer.charsSeen / seconds);
   writeFileSync(curvePath, lossCurvePng(trainer.history, `${name}: loss per character`, `validation ${val.natsPerChar.toFixed(4)} nats/char after ${trainer.step} steps, ${formatChars(trainer.charsSeen)} chars, ${formatDuration(seconds)}`));
   saveCheckpoint(checkpointPath, trainer, info);
   const summary = {
     out, curve: curvePath, checkpoint: checkpointPath, name, steps: trainer.step, chars_seen: trainer.charsSeen,
     train_loss: round(trainLoss), val_loss: round(val.natsPerChar), val_chars: val.chars, ...(opts.keepBest ? { kept_step: keptBest ? best.step : trainer.step } : {}), seconds: Math.round(seconds),
-    chars_per_s: meta.chars_per_s, seed: cfg.seed,
+    chars_per_s: charsPerS, seed: cfg.seed,
   };
-  const line = `done: ${name} → ${out} | ${trainer.step} steps, ${trainer.charsSeen.toLocaleString('en')} chars in ${formatDuration(seconds)} (${meta.chars_per_s.toLocaleString('en')} chars/s) | train ${trainLoss.toFixed(4)}, validation ${val.natsPerChar.toFixed(4)} nats/char over ${val.chars.toLocaleString('en')} chars | seed ${cfg.seed}`;
+  const line = `done: ${name} → ${out} | ${trainer.step} steps, ${trainer.charsSeen.toLocaleString('en')} chars in ${formatDuration(seconds)} (${charsPerS.toLocaleString('en')} chars/s) | train ${trainLoss.toFixed(4)}, validation ${val.natsPerChar.toFixed(4)} nats/char over ${val.chars.toLocaleString('en')} chars | seed ${cfg.seed}`;
   if (opts.json) {
     process.stderr.write(line + '\n');
     printJson(summary);
