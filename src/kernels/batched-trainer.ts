@@ -83,6 +83,8 @@ class WasmBatchedTrainer implements BatchedTrainer {
   private readonly dby: number;
   private readonly mask: number;
   private readonly hd: number;
+  /** Scratch for the weights of each product packed into column strips (packStrips in assembly/index.ts). */
+  private readonly packed: number;
 
   constructor(
     readonly H: number,
@@ -112,6 +114,7 @@ class WasmBatchedTrainer implements BatchedTrainer {
     this.dby = a.allocF32(Vp);
     this.mask = a.allocF32(N * Hp);
     this.hd = a.allocF32(N * Hp);
+    this.packed = a.allocF32(Math.max(H, V, N) * Math.max(Hp, Vp));
   }
 
   close(): Promise<void> {
@@ -135,12 +138,12 @@ class WasmBatchedTrainer implements BatchedTrainer {
     const maskPtr = mask ? this.writeMask(m, mask) : 0;
 
     const e = this.arena.exports;
-    e.trainForward(this.hs, this.xs, this.ys, T, B, H, Hp, Vp, w.WhhT, w.WxhT, w.bh, w.WhyT, w.by, maskPtr, this.hd);
+    e.trainForward(this.hs, this.xs, this.ys, T, B, H, Hp, Vp, w.WhhT, w.WxhT, w.bh, w.WhyT, w.by, maskPtr, this.hd, this.packed);
     const loss = e.softmaxLoss(this.ys, this.targets, B * T, V, Vp);
     e.trainBackward(
       this.hs, this.xs, this.ys, this.dhout, this.dhraw, this.dhnext, this.scratchT,
       T, B, H, Hp, V, Vp, w.Whh, w.Why,
-      this.dWhh, this.dWxhT, this.dWhy, this.dbh, this.dby, maskPtr, this.hd,
+      this.dWhh, this.dWxhT, this.dWhy, this.dbh, this.dby, maskPtr, this.hd, this.packed,
     );
 
     // Back to min-char-rnn's layout.

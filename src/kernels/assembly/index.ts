@@ -233,6 +233,77 @@ function gemmChunk(c: usize, x: usize, w: usize, nb: i32, K: i32, M: i32, xrs: i
   }
 }
 
+/**
+ * Packs W (K rows of M columns, row stride ldw floats; M a multiple of 4) into the column strips gemmPacked reads:
+ * strip s (columns 8s … 8s+7) is K rows of 8 floats, one after the other, and a last strip of 4 columns when M is
+ * not a multiple of 8 is K rows of 4. A strip is then one sequential read, where in W its rows are ldw floats apart
+ * (a new cache line for every k), which is what a product with few rows (the recurrence's B streams) waits on.
+ */
+export function packStrips(w: usize, K: i32, M: i32, ldw: i32, dst: usize): void {
+  const ldw4 = <usize>ldw << 2;
+  let out = dst;
+  let j = 0;
+  for (; j + 8 <= M; j += 8) {
+    let src = w + (<usize>j << 2);
+    for (let k = 0; k < K; k++) {
+      v128.store(out, v128.load(src));
+      v128.store(out, v128.load(src, 16), 16);
+      out += 32;
+      src += ldw4;
+    }
+  }
+  for (; j < M; j += 4) {
+    let src = w + (<usize>j << 2);
+    for (let k = 0; k < K; k++) {
+      v128.store(out, v128.load(src));
+      out += 16;
+      src += ldw4;
+    }
+  }
+}
+
+// Strip rows per chunk in gemmPacked: a packed strip is sequential, so longer chunks than gemm's cost little L1.
+const PACKED_KC = 512;
+
+/** C = X · W with W packed by packStrips (same K and M): the same float32 chains as gemm, so the same bits. */
+export function gemmPacked(c: usize, x: usize, wp: usize, nb: i32, K: i32, M: i32, xrs: i32, xcs: i32, ldc: i32, KC: i32): void {
+  // As in gemm, long sums run in chunks of KC rows of the strips, so a chunk of a strip stays in L1 while
+  // every block of 4 X rows passes over it; the partial sums carry on through C.
+  for (let k0 = 0; k0 < K; k0 += KC) {
+    const kc = min(KC, K - k0);
+    gemmPackedChunk(c, x + <usize>k0 * (<usize>xcs << 2), wp, nb, K, M, k0, kc, xrs, xcs, ldc);
+  }
+}
+
+function gemmPackedChunk(c: usize, x: usize, wp: usize, nb: i32, K: i32, M: i32, k0: i32, kc: i32, xrs: i32, xcs: i32, ldc: i32): void {
+  const xrs4 = <usize>xrs << 2;
+  const xcs4 = <usize>xcs << 2;
+  const ldc4 = <usize>ldc << 2;
+  const first = k0 == 0;
+  let j = 0;
+  let strip = wp + (<usize>k0 << 5);
+  for (; j + 8 <= M; j += 8) {
+    const cj = c + (<usize>j << 2);
+    let b = 0;
+    for (; b + 4 <= nb; b += 4) tile4x8(cj + <usize>b * ldc4, x + <usize>b * xrs4, strip, kc, xrs4, xcs4, 32, ldc4, first);
+    for (; b < nb; b++) tile1x8(cj + <usize>b * ldc4, x + <usize>b * xrs4, strip, kc, xcs4, 32, first);
+    strip += <usize>K << 5;
+  }
+  strip = strip - (<usize>k0 << 5) + (<usize>k0 << 4);
+  for (; j < M; j += 4) {
+    const cj = c + (<usize>j << 2);
+    let b = 0;
+    for (; b + 4 <= nb; b += 4) tile4x4(cj + <usize>b * ldc4, x + <usize>b * xrs4, strip, kc, xrs4, xcs4, 16, ldc4, first);
+    for (; b < nb; b++) tile1x4(cj + <usize>b * ldc4, x + <usize>b * xrs4, strip, kc, xcs4, 16, first);
+  }
+}
+
+/** C = X · W through a packed copy of W in pack (K·M floats): for products whose W is read once per call. */
+function gemmViaPack(c: usize, x: usize, w: usize, nb: i32, K: i32, M: i32, xrs: i32, xcs: i32, ldw: i32, ldc: i32, pack: usize): void {
+  packStrips(w, K, M, ldw, pack);
+  gemmPacked(c, x, pack, nb, K, M, xrs, xcs, ldc, PACKED_KC);
+}
+
 /** dst[c][r] = src[r][c] for r < rows, c < cols (row strides lds, ldd in floats), in 16×16 blocks for the caches. */
 export function transpose(src: usize, dst: usize, rows: i32, cols: i32, lds: i32, ldd: i32): void {
   for (let r0 = 0; r0 < rows; r0 += 16) {
@@ -331,17 +402,23 @@ export function finishStep(sy: usize, hout: usize, ixs: usize, nb: i32, Hp: i32,
  * The forward recurrence h_t = tanh(Wxh x_t + Whh h_{t−1} + bh) for all t, then y_t = Why h_t + by for all rows at once.
  * With a dropout mask (mask ≠ 0: T·B rows of Hp, each 0 or 1/(1−p)), the output layer reads hd = h ⊙ mask instead of h;
  * the recurrence itself is never dropped (Zaremba et al.: dropout on the non-recurrent connections only).
+ * packed is scratch for packStrips: max(H, V, T·B) · max(Hp, Vp) floats.
  */
 export function trainForward(
   hs: usize, xs: usize, ys: usize, T: i32, B: i32, H: i32, Hp: i32, Vp: i32,
-  WhhT: usize, WxhT: usize, bh: usize, WhyT: usize, by: usize, mask: usize, hd: usize,
+  WhhT: usize, WxhT: usize, bh: usize, WhyT: usize, by: usize, mask: usize, hd: usize, packed: usize,
 ): void {
   const stepBytes = <usize>(B * Hp) << 2;
+  // The T steps all read WhhT: packed once into strips, each step's product reads them sequentially.
+  packStrips(WhhT, H, Hp, Hp, packed);
   for (let t = 0; t < T; t++) {
     const hprev = hs + <usize>t * stepBytes;
-    stepHidden(hprev, hprev + stepBytes, xs + (<usize>(t * B) << 2), B, H, Hp, WhhT, Hp, WxhT, bh);
+    const hnext = hprev + stepBytes;
+    gemmPacked(hnext, hprev, packed, B, H, Hp, Hp, 1, Hp, PACKED_KC);
+    addInputTanh(hnext, xs + (<usize>(t * B) << 2), B, Hp, WxhT, bh);
   }
-  logits(outputRows(hs + stepBytes, mask, hd, <usize>T * stepBytes), ys, T * B, H, Hp, Vp, WhyT, Vp, by);
+  gemmViaPack(ys, outputRows(hs + stepBytes, mask, hd, <usize>T * stepBytes), WhyT, T * B, H, Vp, Hp, 1, Vp, Vp, packed);
+  addBias(ys, T * B, Vp, by);
 }
 
 /** The rows the output layer reads: h itself, or hd = h ⊙ mask when there is a mask. */
@@ -383,23 +460,24 @@ export function softmaxLoss(ys: usize, targets: usize, N: i32, V: i32, Vp: i32):
  *   dWhh = Σ dhraw h_{t−1}ᵀ (H rows of Hp);  dWhy = Σ dy hᵀ (V rows of Hp);  dWxhT[x] += dhraw (V rows of Hp);
  *   dbh = Σ dhraw;  dby = Σ dy.
  * Why is V rows of Hp, Whh is H rows of Hp (both untransposed). Gradient buffers are overwritten.
- * scratchT holds max(H, V) rows of T·B floats.
+ * scratchT holds max(H, V) rows of T·B floats; packed is scratch for packStrips, as in trainForward.
  */
 export function trainBackward(
   hs: usize, xs: usize, ys: usize, dhout: usize, dhraw: usize, dhnext: usize, scratchT: usize,
   T: i32, B: i32, H: i32, Hp: i32, V: i32, Vp: i32, Whh: usize, Why: usize,
-  dWhh: usize, dWxhT: usize, dWhy: usize, dbh: usize, dby: usize, mask: usize, hd: usize,
+  dWhh: usize, dWxhT: usize, dWhy: usize, dbh: usize, dby: usize, mask: usize, hd: usize, packed: usize,
 ): void {
   const N = T * B;
   const stepBytes = <usize>(B * Hp) << 2;
   const rowBytes = <usize>Hp << 2;
   // dh from the outputs, for every row at once: dhout = dy · Why (⊙ mask, when the output layer read h ⊙ mask)
-  gemm(dhout, ys, Why, N, V, Hp, Vp, 1, Hp, Hp);
+  gemmViaPack(dhout, ys, Why, N, V, Hp, Vp, 1, Hp, Hp, packed);
   if (mask != 0) {
     const bytes = <usize>N * rowBytes;
     for (let i: usize = 0; i < bytes; i += 16) v128.store(dhout + i, f32x4.mul(v128.load(dhout + i), v128.load(mask + i)));
   }
   memory.fill(dhnext, 0, stepBytes);
+  packStrips(Whh, H, Hp, Hp, packed);
   for (let t = T - 1; t >= 0; t--) {
     const off = <usize>t * stepBytes;
     const h = hs + off + stepBytes;
@@ -410,15 +488,15 @@ export function trainBackward(
       const hv = v128.load(h + i);
       v128.store(dr + i, f32x4.mul(f32x4.sub(f32x4.splat(1), f32x4.mul(hv, hv)), dh));
     }
-    if (t > 0) gemm(dhnext, dr, Whh, B, H, Hp, Hp, 1, Hp, Hp);
+    if (t > 0) gemmPacked(dhnext, dr, packed, B, H, Hp, Hp, 1, Hp, PACKED_KC);
   }
   // dWhh[j][k] = Σ_n dhraw[n][j] · hprev[n][k]: X is dhraw transposed, made contiguous first
   // (a strided X would stream a new cache line per k).
   transpose(dhraw, scratchT, N, H, Hp, N);
-  gemm(dWhh, scratchT, hs, H, N, Hp, N, 1, Hp, Hp);
+  gemmViaPack(dWhh, scratchT, hs, H, N, Hp, N, 1, Hp, Hp, packed);
   // dWhy[c][j] = Σ_n dy[n][c] · h[n][j]  (hd, the masked h, under dropout)
   transpose(ys, scratchT, N, V, Vp, N);
-  gemm(dWhy, scratchT, mask != 0 ? hd : hs + stepBytes, V, N, Hp, N, 1, Hp, Hp);
+  gemmViaPack(dWhy, scratchT, mask != 0 ? hd : hs + stepBytes, V, N, Hp, N, 1, Hp, Hp, packed);
   // dWxhT[x_n] += dhraw[n];  dbh = Σ dhraw
   memory.fill(dWxhT, 0, <usize>V * rowBytes);
   memory.fill(dbh, 0, rowBytes);
