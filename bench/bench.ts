@@ -11,6 +11,7 @@
  *                             (model thread + continuous-batching scheduler, bench/serve.ts):
  *                             sampled characters per second, all streams together
  *
+ * `kernels` names the WASM build that ran: 'fma' (relaxed SIMD, fused multiply-adds) or 'simd' (BARD_KERNELS=simd).
  * The text is tinyshakespeare from ../shared/data when present (its 65 symbols), else random indices
  * over 65 symbols: the arithmetic, and so the speed, does not depend on the values.
  * Wall-clock rates are what the JSON reports; the lines before it also give each rate per CPU-second
@@ -20,7 +21,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createBatchedTrainer } from '../src/kernels/batched-trainer.ts';
-import { kernelsAvailable } from '../src/kernels/wasm.ts';
+import { kernelsAvailable, kernelVariant } from '../src/kernels/wasm.ts';
 import { complete } from '../src/rnn/generate.ts';
 import { lossFun } from '../src/rnn/loss.ts';
 import { Model } from '../src/rnn/model.ts';
@@ -144,6 +145,7 @@ for (const n of [1, 8, 32, 64]) {
 console.log(
   JSON.stringify({
     hidden: H,
+    kernels: kernelVariant(),
     sample_chars_per_s: Math.round(sample.wall),
     train_chars_per_s: {
       b1s25: Math.round(b1s25.wall),

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
 
 /**
  * Loads the float32 WASM SIMD kernels (src/kernels/assembly, built to build/kernels.wasm by
@@ -9,6 +10,9 @@ import { fileURLToPath } from 'node:url';
  */
 
 export const KERNELS_WASM = fileURLToPath(new URL('../../build/kernels.wasm', import.meta.url));
+/** The same kernels built with relaxed SIMD, whose multiply-adds are fused on CPUs with FMA. */
+export const KERNELS_FMA_WASM = fileURLToPath(new URL('../../build/kernels-fma.wasm', import.meta.url));
+
 
 export class KernelsMissingError extends Error {}
 
@@ -21,7 +25,7 @@ export interface KernelExports {
   sampleRows(y: number, nb: number, V: number, Vp: number, ldy: number, invT: number, u: number, out: number, scratch: number): void;
   gemm(c: number, x: number, w: number, nb: number, K: number, M: number, xrs: number, xcs: number, ldw: number, ldc: number): void;
   packStrips(w: number, K: number, M: number, ldw: number, dst: number): void;
-  gemmPacked(c: number, x: number, wp: number, nb: number, K: number, M: number, xrs: number, xcs: number, ldc: number): void;
+  gemmPacked(c: number, x: number, wp: number, nb: number, K: number, M: number, xrs: number, xcs: number, ldc: number, KC: number): void;
   stepHidden(hin: number, hout: number, ixs: number, nb: number, H: number, Hp: number, WhhT: number, ldWhhT: number, WxhT: number, bh: number): void;
   logits(h: number, y: number, nb: number, H: number, Hp: number, Vp: number, WhyT: number, ldWhyT: number, by: number): void;
   project(h: number, sy: number, nb: number, H: number, Hp: number, Vp: number, Wcat: number, by: number): void;
@@ -39,18 +43,40 @@ export interface KernelExports {
   ): void;
 }
 
-let compiled: WebAssembly.Module | null | undefined;
+/** The two builds: 'fma' (relaxed SIMD, fused multiply-adds where the CPU has FMA) and 'simd' (plain SIMD). */
+export type KernelVariant = 'fma' | 'simd';
 
-function loadModule(): WebAssembly.Module | null {
-  if (compiled === undefined) {
-    compiled = existsSync(KERNELS_WASM) ? new WebAssembly.Module(readFileSync(KERNELS_WASM)) : null;
+const modules = new Map<KernelVariant, WebAssembly.Module | null>();
+
+/** The compiled module of one build, or null when it is not built or this engine cannot run it. */
+function moduleOf(v: KernelVariant): WebAssembly.Module | null {
+  if (!modules.has(v)) {
+    const file = v === 'fma' ? KERNELS_FMA_WASM : KERNELS_WASM;
+    let mod: WebAssembly.Module | null = null;
+    if (existsSync(file)) {
+      const bytes = readFileSync(file);
+      // Node 20's V8 has relaxed SIMD behind a flag (on by default from V8 11.4). Wasm features are read when a
+      // module is validated, so setting it here is enough, and it holds for worker threads too.
+      if (v === 'fma') setFlagsFromString('--experimental-wasm-relaxed-simd');
+      if (WebAssembly.validate(bytes)) mod = new WebAssembly.Module(bytes);
+    }
+    modules.set(v, mod);
   }
-  return compiled;
+  return modules.get(v)!;
+}
+
+/**
+ * The build the kernels run on by default: 'fma' when it is built and this engine accepts it, else 'simd';
+ * BARD_KERNELS=simd asks for the plain one. Null when neither is built.
+ */
+export function kernelVariant(): KernelVariant | null {
+  if (process.env.BARD_KERNELS !== 'simd' && moduleOf('fma')) return 'fma';
+  return moduleOf('simd') ? 'simd' : null;
 }
 
 /** True when the WASM kernels are built (they are after `npm ci`). */
 export function kernelsAvailable(): boolean {
-  return loadModule() !== null;
+  return kernelVariant() !== null;
 }
 
 /** Rounds n up to a multiple of 4: rows of the kernels' matrices are whole f32x4 vectors. */
@@ -63,8 +89,9 @@ export class Arena {
   readonly exports: KernelExports;
   private top: number;
 
-  constructor() {
-    const mod = loadModule();
+  /** `variant` picks a build (tests run both); by default the one kernelVariant() names. */
+  constructor(variant: KernelVariant | null = kernelVariant()) {
+    const mod = variant && moduleOf(variant);
     if (!mod) throw new KernelsMissingError(`the WASM kernels are not built (${KERNELS_WASM} is missing): run \`npm run build:kernels\``);
     this.exports = new WebAssembly.Instance(mod, {}).exports as unknown as KernelExports;
     this.top = this.exports.heapBase();

@@ -1,6 +1,7 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/rnn/rng.ts';
-import { Arena } from '../../src/kernels/wasm.ts';
+import { Arena, kernelVariant, type KernelVariant } from '../../src/kernels/wasm.ts';
 
 describe('WASM tanh', () => {
   it('is within 5e-7 of Math.tanh everywhere (a few float32 ulps), odd, and bounded by 1', () => {
@@ -32,27 +33,61 @@ describe('WASM tanh', () => {
   });
 });
 
-/** The float32 chain the kernel promises for C[b][j]: acc = 0; acc = fround(acc + fround(x·w)) in k order. */
-function chain(X: (b: number, k: number) => number, W: Float32Array, ldw: number, b: number, j: number, K: number): number {
+/**
+ * The float32 chain the kernel promises for C[b][j], in k order: acc = 0; acc = fround(acc + fround(x·w)), or with
+ * fused multiply-adds acc = fround(acc + x·w) (x·w of two float32s is exact in float64).
+ */
+function chain(X: (b: number, k: number) => number, W: Float32Array, ldw: number, b: number, j: number, K: number, fused: boolean): number {
   let acc = 0;
-  for (let k = 0; k < K; k++) acc = Math.fround(acc + Math.fround(X(b, k) * W[k * ldw + j]));
+  for (let k = 0; k < K; k++) {
+    const xw = X(b, k) * W[k * ldw + j];
+    acc = Math.fround(acc + (fused ? xw : Math.fround(xw)));
+  }
   return acc;
 }
 
+/**
+ * Whether a build's multiply-adds are fused on this machine: (−(1 + 2⁻¹¹)) + a·a with a = 1 + 2⁻¹² is 2⁻²⁴
+ * exactly, but 0 when a·a is first rounded to float32 (to 1 + 2⁻¹¹).
+ */
+function fuses(variant: KernelVariant): boolean {
+  const a = new Arena(variant);
+  const x = a.allocF32(4);
+  const w = a.allocF32(8);
+  const c = a.allocF32(4);
+  const m = a.f32();
+  m.set([1, 1 + 2 ** -12], x >> 2);
+  m.set([-(1 + 2 ** -11), 0, 0, 0, 1 + 2 ** -12, 0, 0, 0], w >> 2);
+  a.exports.gemm(c, x, w, 1, 2, 4, 2, 1, 4, 4);
+  return m[c >> 2] !== 0;
+}
+
+describe('WASM builds', () => {
+  it('the plain SIMD build multiplies then adds; the relaxed one is the default and fuses where the CPU has FMA', () => {
+    expect(fuses('simd')).toBe(false);
+    expect(kernelVariant()).toBe('fma');
+    const cpuHasFma = !existsSync('/proc/cpuinfo') || /\bfma\b/.test(readFileSync('/proc/cpuinfo', 'utf8'));
+    if (cpuHasFma) expect(fuses('fma')).toBe(true);
+  });
+});
+
+const SHAPES = [
+  [1, 7, 4],
+  [1, 250, 252],
+  [3, 5, 12],
+  [4, 9, 8],
+  [6, 33, 36],
+  [9, 17, 28],
+  [32, 20, 68],
+  [5, 300, 12], // K past one 256 chunk: the partial sums go through C
+  [2, 600, 8],
+] as const;
+
 describe('WASM gemm', () => {
-  it.each([
-    [1, 7, 4],
-    [1, 250, 252],
-    [3, 5, 12],
-    [4, 9, 8],
-    [6, 33, 36],
-    [9, 17, 28],
-    [32, 20, 68],
-    [5, 300, 12], // K past one 256 chunk: the partial sums go through C
-    [2, 600, 8],
-  ])('nb=%i K=%i M=%i: every element is the in-order float32 chain, bit for bit, plain and with X transposed', (nb, K, M) => {
+  it.each((['simd', 'fma'] as const).flatMap((v) => SHAPES.map(([nb, K, M]) => [v, nb, K, M] as const)))('%s build, nb=%i K=%i M=%i: every element is the in-order float32 chain, bit for bit, plain and with X transposed', (variant, nb, K, M) => {
     const rng = new Rng(nb * 1000 + K);
-    const a = new Arena();
+    const a = new Arena(variant);
+    const fused = fuses(variant);
     const ldw = M + 4; // a leading dimension larger than M
     const ldc = M + 8;
     const w = a.allocF32(K * ldw);
@@ -69,7 +104,7 @@ describe('WASM gemm', () => {
     const mismatches = (X: (b: number, k: number) => number): number => {
       const out = C();
       let bad = 0;
-      for (let b = 0; b < nb; b++) for (let j = 0; j < M; j++) if (out[b * ldc + j] !== chain(X, W, ldw, b, j, K)) bad++;
+      for (let b = 0; b < nb; b++) for (let j = 0; j < M; j++) if (out[b * ldc + j] !== chain(X, W, ldw, b, j, K, fused)) bad++;
       return bad;
     };
     a.exports.gemm(c, x, w, nb, K, M, K, 1, ldw, ldc);
@@ -113,5 +148,34 @@ describe('WASM exp (for the softmax of the sampler)', () => {
     xs.fill(-1e4, 0, 4);
     a.exports.expArray(src, dst, 4);
     for (let i = 0; i < 4; i++) expect(ys[i]).toBeLessThan(1e-37);
+  });
+});
+
+describe('WASM gemm on packed weights (the training products)', () => {
+  it.each([
+    [16, 512, 512],
+    [5, 700, 68], // an 8-column remainder of 4, odd rows, and K past one 512 chunk
+    [1, 9, 4],
+    [33, 65, 252],
+  ])('nb=%i K=%i M=%i: packStrips + gemmPacked gives gemm\'s bits', (nb, K, M) => {
+    for (const variant of ['simd', 'fma'] as const) {
+      const rng = new Rng(nb + K + M);
+      const a = new Arena(variant);
+      const w = a.allocF32(K * M);
+      const x = a.allocF32(nb * K);
+      const c1 = a.allocF32(nb * M);
+      const c2 = a.allocF32(nb * M);
+      const pack = a.allocF32(K * M);
+      const m = a.f32();
+      for (let i = 0; i < K * M; i++) m[(w >> 2) + i] = rng.normal();
+      for (let i = 0; i < nb * K; i++) m[(x >> 2) + i] = rng.normal();
+      a.exports.gemm(c1, x, w, nb, K, M, K, 1, M, M);
+      a.exports.packStrips(w, K, M, M, pack);
+      a.exports.gemmPacked(c2, x, pack, nb, K, M, K, 1, M, 512);
+      const plain = m.slice(c1 >> 2, (c1 >> 2) + nb * M);
+      const packed = m.slice(c2 >> 2, (c2 >> 2) + nb * M);
+      expect(packed).toEqual(plain);
+      expect(plain.some((v) => v !== 0)).toBe(true);
+    }
   });
 });
