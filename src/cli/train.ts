@@ -225,7 +225,7 @@ async function runTrain(opts: TrainOpts, cmd: Command): Promise<void> {
       const s = trainer.trainStep();
       trainer.seconds = baseSeconds + (performance.now() - sessionStart) / 1000;
       if (valEvery > 0 && s.step % valEvery === 0) {
-        const v = trainer.validate(opts.valChars);
+        const v = trainer.validate(opts.valChars, false);
         lastVal = v.natsPerChar;
         log.line(`step ${s.step}: train ${s.smoothLoss.toFixed(4)}, validation ${lastVal.toFixed(4)} nats/char (lr ${s.lr.toPrecision(3)})`);
         if (opts.keepBest && lastVal < best.loss) {

@@ -4,7 +4,12 @@ import { PARAM_NAMES, type Params } from './params.ts';
 export function clipGradients(g: Params, limit = 5): void {
   for (const name of PARAM_NAMES) {
     const a = g[name];
-    for (let i = 0; i < a.length; i++) a[i] = a[i] > limit ? limit : a[i] < -limit ? -limit : a[i];
+    for (let i = 0; i < a.length; i++) {
+      // Writes only what it clips: most elements are inside, and a store per element costs more than the test.
+      const v = a[i];
+      if (v > limit) a[i] = limit;
+      else if (v < -limit) a[i] = -limit;
+    }
   }
 }
 
