@@ -441,26 +441,38 @@ function outputRows(h: usize, mask: usize, hd: usize, bytes: usize): usize {
   return hd;
 }
 
-/** Turns logits rows into dy = softmax(y) − onehot(target) in place; returns the summed loss −Σ log p[target] (nats). */
+/**
+ * Turns logits rows into dy = softmax(y) − onehot(target) in place; returns the summed loss −Σ log p[target] (nats).
+ * Four columns at a time with exp4; the padding lanes (columns V..Vp−1) take no part and stay 0, since dby sums whole rows.
+ */
 export function softmaxLoss(ys: usize, targets: usize, N: i32, V: i32, Vp: i32): f64 {
   let loss: f64 = 0;
   const rowBytes = <usize>Vp << 2;
+  const lastBytes = rowBytes - 16; // the last vector holds the padding lanes, if any
+  // Lane c of the last vector is a real column when lastCol + c < V.
+  const lastCol = Vp - 4;
+  const real = i32x4.lt_s(i32x4.add(i32x4.splat(lastCol), i32x4(0, 1, 2, 3)), i32x4.splat(V));
+  const negInf = f32x4.splat(-Infinity);
   for (let n = 0; n < N; n++) {
     const r = ys + <usize>n * rowBytes;
-    let max: f32 = load<f32>(r);
-    for (let c = 1; c < V; c++) max = Mathf.max(max, load<f32>(r + (<usize>c << 2)));
+    let vmax = v128.bitselect(v128.load(r + lastBytes), negInf, real);
+    for (let c: usize = 0; c < lastBytes; c += 16) vmax = f32x4.max(vmax, v128.load(r + c));
+    const max = Mathf.max(Mathf.max(f32x4.extract_lane(vmax, 0), f32x4.extract_lane(vmax, 1)), Mathf.max(f32x4.extract_lane(vmax, 2), f32x4.extract_lane(vmax, 3)));
+    const m = f32x4.splat(max);
     const pt = r + (<usize>load<i32>(targets + (<usize>n << 2)) << 2);
     const yt = load<f32>(pt) - max;
-    let sum: f64 = 0;
-    for (let c = 0; c < V; c++) {
-      const e = Mathf.exp(load<f32>(r + (<usize>c << 2)) - max);
-      store<f32>(r + (<usize>c << 2), e);
-      sum += <f64>e;
+    let vsum = f32x4.splat(0);
+    for (let c: usize = 0; c < rowBytes; c += 16) {
+      let e = exp4(f32x4.sub(v128.load(r + c), m));
+      if (c == lastBytes) e = v128.and(e, real);
+      v128.store(r + c, e);
+      vsum = f32x4.add(vsum, e);
     }
+    const sum = <f64>f32x4.extract_lane(vsum, 0) + <f64>f32x4.extract_lane(vsum, 1) + <f64>f32x4.extract_lane(vsum, 2) + <f64>f32x4.extract_lane(vsum, 3);
     // −log p[target] = log Σ exp(y − max) − (y[target] − max)
     loss += Math.log(sum) - <f64>yt;
-    const inv = <f32>(1.0 / sum);
-    for (let c = 0; c < V; c++) store<f32>(r + (<usize>c << 2), load<f32>(r + (<usize>c << 2)) * inv);
+    const inv = f32x4.splat(<f32>(1.0 / sum));
+    for (let c: usize = 0; c < rowBytes; c += 16) v128.store(r + c, f32x4.mul(v128.load(r + c), inv));
     store<f32>(pt, load<f32>(pt) - 1);
   }
   return loss;
