@@ -302,6 +302,7 @@ function gemmPackedChunk(c: usize, x: usize, wp: usize, nb: i32, K: i32, M: i32,
     for (; b < nb; b++) tile1x8(cj + <usize>b * ldc4, x + <usize>b * xrs4, strip, kc, xcs4, 32, first);
     strip += <usize>K << 5;
   }
+  // The 4-column strip (M not a multiple of 8) has rows of 16 bytes: its chunk starts k0·16 bytes in, not k0·32.
   strip = strip - (<usize>k0 << 5) + (<usize>k0 << 4);
   for (; j < M; j += 4) {
     const cj = c + (<usize>j << 2);
