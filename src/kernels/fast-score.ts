@@ -1,3 +1,4 @@
+import { negLogProb } from '../rnn/score.ts';
 import type { ParamsLike } from './layout.ts';
 import { RnnStepKernel } from './step.ts';
 import { kernelsAvailable } from './wasm.ts';
@@ -19,12 +20,7 @@ export function scoreSequenceFast(p: ParamsLike, ixs: ArrayLike<number>, h0: Arr
     input[0] = ixs[t - 1];
     kernel.step(input, 1);
     kernel.computeLogits(1);
-    const y = kernel.logitsOf(0);
-    let max = -Infinity;
-    for (let c = 0; c < V; c++) if (y[c] > max) max = y[c];
-    let sum = 0;
-    for (let c = 0; c < V; c++) sum += Math.exp(y[c] - max);
-    nats -= y[ixs[t]] - max - Math.log(sum);
+    nats += negLogProb(kernel.logitsOf(0), V, ixs[t]);
   }
   return { nats, count: Math.max(0, ixs.length - 1) };
 }

@@ -28,16 +28,19 @@ export function scoreSequence(p: Params, ixs: ArrayLike<number>, h0: Float64Arra
     for (let j = 0; j < H; j++) hnext[j] = Math.tanh(Wxh[j * V + x] + hnext[j] + bh[j]);
     [h, hnext] = [hnext, h];
     matVec4(Why, V, H, h, y);
-    let max = -Infinity;
-    for (let c = 0; c < V; c++) {
-      y[c] += by[c];
-      if (y[c] > max) max = y[c];
-    }
-    let sum = 0;
-    for (let c = 0; c < V; c++) sum += Math.exp(y[c] - max);
-    nats -= y[ixs[t]] - max - Math.log(sum); // −log p[target], with log p = y − max − log Σ exp(y − max)
+    for (let c = 0; c < V; c++) y[c] += by[c];
+    nats += negLogProb(y, V, ixs[t]);
   }
   return { nats, count: Math.max(0, ixs.length - 1), h };
+}
+
+/** −log softmax(y)[target] over the first V logits, in float64: log Σ exp(y − max) − (y[target] − max). */
+export function negLogProb(y: ArrayLike<number>, V: number, target: number): number {
+  let max = -Infinity;
+  for (let c = 0; c < V; c++) if (y[c] > max) max = y[c];
+  let sum = 0;
+  for (let c = 0; c < V; c++) sum += Math.exp(y[c] - max);
+  return Math.log(sum) - (y[target] - max);
 }
 
 /** out[r] = Σ_k M[r, k] · v[k] for a row-major rows×cols matrix, four rows per pass over v. */

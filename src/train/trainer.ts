@@ -182,8 +182,9 @@ export class Trainer {
     if (val.length < 2) return { natsPerChar: NaN, chars: 0 };
     const full = !(maxChars > 0 && maxChars + 1 < val.length);
     const ixs = full ? val : val.subarray(0, maxChars + 1);
-    const fast = exact || this.engine === referenceEngine ? null : scoreSequenceFast(this.params, ixs, this.startState());
-    const r = fast ? { natsPerChar: fast.count > 0 ? fast.nats / fast.count : NaN, chars: fast.count } : textLoss(this.params, ixs, this.startState());
+    const h0 = this.startState();
+    const fast = exact || this.engine === referenceEngine ? null : scoreSequenceFast(this.params, ixs, h0);
+    const r = fast ? { natsPerChar: fast.count > 0 ? fast.nats / fast.count : NaN, chars: fast.count } : textLoss(this.params, ixs, h0);
     const last = this.history.val.at(-1);
     if (last && last.step === this.step && last.full === full) this.history.val.pop();
     this.history.val.push({ step: this.step, chars: this.charsSeen, loss: r.natsPerChar, full });
