@@ -29,6 +29,8 @@ export interface TrainConfig {
   clipNorm: number;
   /** Dropout probability on the output layer's input h (0 = off); the recurrence is never dropped. */
   dropout: number;
+  /** Weight drop on the recurrence: each step masks Whh's entries with this probability (0 = off). */
+  weightDrop: number;
   initWhh: WhhInit;
   /** Std of the N(0,1)·scale init of Wxh, Why (and Whh for small-random). */
   initScale: number;
@@ -58,6 +60,7 @@ export const DEFAULTS: TrainConfig = {
   clip: 5,
   clipNorm: 0,
   dropout: 0,
+  weightDrop: 0,
   initWhh: 'small-random',
   initScale: 0.01,
   whhGain: 1,
@@ -108,6 +111,7 @@ export function makeConfig(partial: Partial<TrainConfig>): TrainConfig {
   num('clip', 0, 1e6);
   num('clipNorm', 0, 1e6);
   num('dropout', 0, 0.9);
+  num('weightDrop', 0, 0.9);
   num('initScale', 0, 10);
   num('whhGain', 0, 10);
   int('seed', 0, 2 ** 32 - 1);

@@ -14,6 +14,7 @@ import { initialParams } from './init.ts';
 import { makeOptimizer, type Optimizer } from './optimizers.ts';
 import { learningRate } from './schedule.ts';
 import { Streams } from './streams.ts';
+import { WeightDrop } from './weight-drop.ts';
 
 /** A point of a loss curve: after `step` steps and `chars` training characters, `loss` nats/char. */
 export interface CurvePoint {
@@ -73,6 +74,7 @@ export class Trainer {
   private pending: { loss: number; chars: number };
   private readonly grads: Params;
   private dropMask: Float32Array | undefined;
+  private readonly weightDrop: WeightDrop | undefined;
 
   constructor(
     readonly corpus: Corpus,
@@ -92,6 +94,7 @@ export class Trainer {
     if (state) this.optimizer.load(state.optimizer);
     this.streams = new Streams(corpus.train, cfg.batch, cfg.seqLength, cfg.hidden, state?.streamPos, state?.streamH);
     this.grads = zerosLike(this.params);
+    this.weightDrop = cfg.weightDrop > 0 ? new WeightDrop(cfg.hidden, cfg.weightDrop) : undefined;
     this.step = state?.step ?? 0;
     this.charsSeen = state?.charsSeen ?? 0;
     this.seconds = state?.seconds ?? 0;
@@ -127,7 +130,10 @@ export class Trainer {
     const lr = this.currentLr();
     streams.next();
     const mask = cfg.dropout > 0 ? this.dropoutMask() : undefined;
-    const loss = this.engine.lossAndGrads(params, streams.inputs, streams.targets, streams.h, grads, cfg.batch, cfg.seqLength, mask);
+    // weight drop: this step's Whh mask, like the dropout mask drawn from the seed and the step
+    const stepParams = this.weightDrop ? this.weightDrop.apply(params, cfg.seed ^ Math.imul(this.step + 1, 0xc2b2ae35) ^ 0x27d4eb2f) : params;
+    const loss = this.engine.lossAndGrads(stepParams, streams.inputs, streams.targets, streams.h, grads, cfg.batch, cfg.seqLength, mask);
+    this.weightDrop?.maskGradient(grads);
     streams.advance();
     const chars = cfg.batch * cfg.seqLength;
     if (!Number.isFinite(loss)) throw new Error(`the loss became ${loss} at step ${this.step + 1}: lower the learning rate or clip harder`);

@@ -77,11 +77,11 @@ describe('bard train', () => {
     expect(b.meta.val_loss).toBe(a.meta.val_loss);
   });
 
-  it('--keep-best ships the weights of the best full validation check, with dropout on', async () => {
-    const args = [...common, '--val-chars', '0', '--keep-best', '--dropout', '0.2', '--lr', '0.05', '--steps', '600', '--out', join(dir, 'best.npz'), '--json'];
+  it('--keep-best ships the weights of the best full validation check, with dropout and weight drop on', async () => {
+    const args = [...common, '--val-chars', '0', '--keep-best', '--dropout', '0.2', '--weight-drop', '0.1', '--lr', '0.05', '--steps', '600', '--out', join(dir, 'best.npz'), '--json'];
     const r = await bard(['train', ...args]);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toContain('dropout=0.2');
+    expect(r.stderr).toContain('dropout=0.2 weight-drop=0.1');
     const checks = [...r.stderr.matchAll(/step (\d+): train [\d.]+, validation ([\d.]+)/g)].map((m) => ({ step: Number(m[1]), loss: Number(m[2]) }));
     expect(checks.map((c) => c.step)).toEqual([100, 200, 300, 400, 500, 600]);
     const summary = JSON.parse(r.stdout.trimEnd().split('\n').at(-1)!);
@@ -90,21 +90,25 @@ describe('bard train', () => {
     expect(summary.kept_step).toBe(best.step);
     expect(snap.meta.steps).toBe(best.step);
     expect(snap.meta.val_loss as number).toBeCloseTo(best.loss, 4);
+    expect((snap.meta.hyper as { weightDrop: number }).weightDrop).toBe(0.1);
     expect(summary.val_loss).toBeCloseTo(best.loss, 4);
   });
 
   it('rejects bad usage with one line and exit code 2', async () => {
-    const [noData, badOptim, changed, keepBest, dropout] = await Promise.all([
+    const [noData, badOptim, changed, keepBest, dropout, weightDrop] = await Promise.all([
       bard(['train', '--out', 'x.npz']),
       bard(['train', '--data', data, '--out', 'x.npz', '--optim', 'sgd']),
       bard(['train', '--resume', join(dir, 'nothing.ckpt.npz'), '--hidden', '50']),
       bard(['train', '--data', data, '--out', 'x.npz', '--keep-best', '--steps', '1']),
       bard(['train', '--data', data, '--out', 'x.npz', '--dropout', '1', '--steps', '1']),
+      bard(['train', '--data', data, '--out', 'x.npz', '--weight-drop', '-0.1', '--steps', '1']),
     ]);
     expect(keepBest.code).toBe(2);
     expect(keepBest.stderr).toContain('--val-chars 0');
     expect(dropout.code).toBe(2);
     expect(dropout.stderr).toMatch(/dropout must be a number from 0 to 0.9/);
+    expect(weightDrop.code).toBe(2);
+    expect(weightDrop.stderr).toMatch(/weight drop must be a number from 0 to 0.9/);
     expect(noData.code).toBe(2);
     expect(noData.stderr.trim().split('\n')).toHaveLength(1);
     expect(noData.stderr).toContain('--data');

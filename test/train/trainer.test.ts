@@ -24,7 +24,8 @@ function run(cfg: TrainConfig, steps: number): Trainer {
 
 describe('Trainer', () => {
   it('lowers training and validation loss on a small synthetic text (Adagrad and Adam)', () => {
-    for (const cfg of [small(), small({ optim: 'adam', lr: 0.01, schedule: 'cosine', warmupSteps: 10, clipNorm: 5, initWhh: 'orthogonal' })]) {
+    const adam = { optim: 'adam', lr: 0.01, schedule: 'cosine', warmupSteps: 10, clipNorm: 5, initWhh: 'orthogonal' } as const;
+    for (const cfg of [small(), small(adam), small({ ...adam, weightDrop: 0.2 })]) {
       const t = new Trainer(corpus, cfg, { steps: 300 }, undefined, 10);
       const before = t.validate().natsPerChar;
       while (!t.done()) t.trainStep();
@@ -40,12 +41,14 @@ describe('Trainer', () => {
     const a = run(small(), 30);
     const b = run(small(), 30);
     const c = run(small({ seed: 6 }), 30);
+    const d = run(small({ weightDrop: 0.2 }), 30);
     for (const name of PARAM_NAMES) expect(Array.from(b.params[name])).toEqual(Array.from(a.params[name]));
     expect(Array.from(c.params.Whh)).not.toEqual(Array.from(a.params.Whh));
+    expect(Array.from(d.params.Whh)).not.toEqual(Array.from(a.params.Whh)); // weight drop is on
   });
 
   it('resumed from a checkpoint file, continues exactly as an uninterrupted run', () => {
-    for (const cfg of [small({ optim: 'adam', lr: 0.01, schedule: 'cosine', warmupSteps: 5, dropout: 0.3 }), small()]) {
+    for (const cfg of [small({ optim: 'adam', lr: 0.01, schedule: 'cosine', warmupSteps: 5, dropout: 0.3, weightDrop: 0.2 }), small()]) {
       const whole = run(cfg, 40);
       // interrupted at step 17 (not a multiple of the curve interval), saved, loaded, finished
       const first = new Trainer(corpus, cfg, { steps: 40 }, undefined, 10);
