@@ -1,4 +1,5 @@
 import { Model } from '../rnn/model.ts';
+import { PARAM_NAMES, type Params } from '../rnn/params.ts';
 import { readCheckpoint, saveSnapshot, SnapshotError } from '../snapshot/index.ts';
 import { makeConfig, type Budget, type TrainConfig } from './config.ts';
 import type { History, Trainer, TrainerState } from './trainer.ts';
@@ -7,6 +8,7 @@ import type { History, Trainer, TrainerState } from './trainer.ts';
  * A training checkpoint is an ordinary snapshot (weights, vocabulary, no h0) plus what `--resume` needs:
  * the optimizer's arrays and step (snapshot contract), and in `extra` the configuration, the budget,
  * the data fingerprint, the streams' positions and hidden states, the clock and the loss curves.
+ * A run with a moving average of the weights keeps it next to the optimizer's arrays, as avgWxh ….
  * Numbers go through JSON, which round-trips float64 exactly.
  */
 export const CHECKPOINT_KIND = 'bard-train-checkpoint';
@@ -51,7 +53,23 @@ export function saveCheckpoint(path: string, trainer: Trainer, info: CheckpointI
     pending: s.pending,
   };
   const model = new Model(s.params, trainer.corpus.chars, null, { name: 'checkpoint' });
-  saveSnapshot(path, model, { optimizer: { kind: trainer.optimizer.kind, state: s.optimizer }, step: s.step, extra: extra as unknown as Record<string, unknown> });
+  const state = { ...s.optimizer };
+  if (s.average) for (const n of PARAM_NAMES) state[`${AVG}${n}`] = s.average[n];
+  saveSnapshot(path, model, { optimizer: { kind: trainer.optimizer.kind, state }, step: s.step, extra: extra as unknown as Record<string, unknown> });
+}
+
+const AVG = 'avg';
+
+/** The moving average stored with the optimizer's arrays, or undefined when the run keeps none. */
+function averageOf(state: Record<string, Float64Array>, p: Params, path: string): Params | undefined {
+  if (!state[`${AVG}Whh`]) return undefined;
+  const avg = { H: p.H, V: p.V } as Params;
+  for (const n of PARAM_NAMES) {
+    const a = state[`${AVG}${n}`];
+    if (!a || a.length !== p[n].length) throw new SnapshotError(path, `moving average ${AVG}${n} is missing or has the wrong size`);
+    avg[n] = a;
+  }
+  return avg;
 }
 
 export interface LoadedCheckpoint {
@@ -80,6 +98,7 @@ export function loadCheckpoint(path: string): LoadedCheckpoint {
     chars: ck.model.chars,
     state: {
       params: p,
+      average: averageOf(ck.optimizer.state, p, path),
       optimizer: ck.optimizer.state,
       step: ck.step,
       charsSeen: extra.charsSeen!,

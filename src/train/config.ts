@@ -31,6 +31,8 @@ export interface TrainConfig {
   dropout: number;
   /** Weight drop on the recurrence: each step masks Whh's entries with this probability (0 = off). */
   weightDrop: number;
+  /** Decay of the moving average of the weights that validation, samples and snapshots use (0 = off). */
+  ema: number;
   initWhh: WhhInit;
   /** Std of the N(0,1)·scale init of Wxh, Why (and Whh for small-random). */
   initScale: number;
@@ -61,6 +63,7 @@ export const DEFAULTS: TrainConfig = {
   clipNorm: 0,
   dropout: 0,
   weightDrop: 0,
+  ema: 0,
   initWhh: 'small-random',
   initScale: 0.01,
   whhGain: 1,
@@ -112,6 +115,7 @@ export function makeConfig(partial: Partial<TrainConfig>): TrainConfig {
   num('clipNorm', 0, 1e6);
   num('dropout', 0, 0.9);
   num('weightDrop', 0, 0.9);
+  num('ema', 0, 0.999999);
   num('initScale', 0, 10);
   num('whhGain', 0, 10);
   int('seed', 0, 2 ** 32 - 1);

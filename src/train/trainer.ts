@@ -1,6 +1,7 @@
 import { scoreSequenceFast } from '../kernels/fast-score.ts';
 import { Model, type ModelMeta } from '../rnn/model.ts';
 import { assertFinite, cloneParams, zerosLike, type Params } from '../rnn/params.ts';
+import { updateAverage } from './average.ts';
 import { Rng } from '../rnn/rng.ts';
 import { sampleFrom } from '../rnn/generate.ts';
 import { referenceEngine, type BatchEngine } from './batch-loss.ts';
@@ -33,6 +34,8 @@ export interface History {
 /** Everything a run needs to continue exactly where it stopped (what a checkpoint holds). */
 export interface TrainerState {
   params: Params;
+  /** The moving average of the weights, when the run keeps one (cfg.ema > 0). */
+  average?: Params;
   optimizer: Record<string, Float64Array>;
   step: number;
   charsSeen: number;
@@ -64,6 +67,8 @@ export interface StepInfo {
  */
 export class Trainer {
   readonly params: Params;
+  /** With cfg.ema > 0: the moving average of the weights, which validation, samples and the model use. */
+  readonly average: Params | undefined;
   readonly optimizer: Optimizer;
   readonly streams: Streams;
   readonly history: History;
@@ -89,6 +94,10 @@ export class Trainer {
     this.params = state ? state.params : initialParams(cfg, V);
     if (this.params.H !== cfg.hidden || this.params.V !== V) {
       throw new Error(`state has H = ${this.params.H}, V = ${this.params.V}; the configuration wants H = ${cfg.hidden}, V = ${V}`);
+    }
+    if (cfg.ema > 0) {
+      if (state && !state.average) throw new Error('this state has no moving average of the weights, which the configuration (ema) wants');
+      this.average = state?.average ?? cloneParams(this.params);
     }
     this.optimizer = makeOptimizer(cfg, this.params);
     if (state) this.optimizer.load(state.optimizer);
@@ -140,6 +149,7 @@ export class Trainer {
     const gradNorm = clipGlobalNorm(grads, cfg.clipNorm);
     if (cfg.clip > 0) clipElements(grads, cfg.clip);
     this.optimizer.update(params, grads, lr);
+    if (this.average) updateAverage(this.average, params, cfg.ema, this.step);
     this.step += 1;
     this.charsSeen += chars;
     const perChar = loss / chars;
@@ -171,9 +181,14 @@ export class Trainer {
     this.pending = { loss: 0, chars: 0 };
   }
 
-  /** The warm start state for the current weights (see burn-in.ts). */
+  /** The weights a model of the run is made of: the moving average when there is one, else the live weights. */
+  get modelParams(): Params {
+    return this.average ?? this.params;
+  }
+
+  /** The warm start state for the model's weights (see burn-in.ts). */
   startState(): Float64Array {
-    return warmStartState(this.params, this.corpus.train, this.corpus.chars);
+    return warmStartState(this.modelParams, this.corpus.train, this.corpus.chars);
   }
 
   /**
@@ -189,8 +204,9 @@ export class Trainer {
     const full = !(maxChars > 0 && maxChars + 1 < val.length);
     const ixs = full ? val : val.subarray(0, maxChars + 1);
     const h0 = this.startState();
-    const fast = exact || this.engine === referenceEngine ? null : scoreSequenceFast(this.params, ixs, h0);
-    const r = fast ? { natsPerChar: fast.count > 0 ? fast.nats / fast.count : NaN, chars: fast.count } : textLoss(this.params, ixs, h0);
+    const p = this.modelParams;
+    const fast = exact || this.engine === referenceEngine ? null : scoreSequenceFast(p, ixs, h0);
+    const r = fast ? { natsPerChar: fast.count > 0 ? fast.nats / fast.count : NaN, chars: fast.count } : textLoss(p, ixs, h0);
     const last = this.history.val.at(-1);
     if (last && last.step === this.step && last.full === full) this.history.val.pop();
     this.history.val.push({ step: this.step, chars: this.charsSeen, loss: r.natsPerChar, full });
@@ -199,23 +215,24 @@ export class Trainer {
 
   /** A short sample from the warm state, seeded by the run's seed and the step (does not touch training state). */
   sample(length = 160, temp = 0.8): string {
-    assertFinite(this.params, 'trained parameters');
-    // The live weights, not a copy: sampling only reads them, and the kernel sampler it runs on is cached
+    assertFinite(this.modelParams, 'trained parameters');
+    // The weights themselves, not a copy: sampling only reads them, and the kernel sampler it runs on is cached
     // per parameter object (a fresh copy each time would build a new WASM instance for every sample).
-    const model = new Model(this.params, this.corpus.chars);
+    const model = new Model(this.modelParams, this.corpus.chars);
     const rng = new Rng((this.cfg.seed ^ Math.imul(this.step + 1, 0x9e3779b1)) >>> 0);
     return model.decode(sampleFrom(model, this.startState(), length, temp, rng).ixs);
   }
 
   /** The current weights as a Model with its warm start state (weights copied, so training can go on). */
   model(meta: ModelMeta): Model {
-    assertFinite(this.params, 'trained parameters');
-    return new Model(cloneParams(this.params), this.corpus.chars, this.startState(), meta);
+    assertFinite(this.modelParams, 'trained parameters');
+    return new Model(cloneParams(this.modelParams), this.corpus.chars, this.startState(), meta);
   }
 
   state(): TrainerState {
     return {
       params: this.params,
+      average: this.average,
       optimizer: this.optimizer.state(),
       step: this.step,
       charsSeen: this.charsSeen,

@@ -77,11 +77,11 @@ describe('bard train', () => {
     expect(b.meta.val_loss).toBe(a.meta.val_loss);
   });
 
-  it('--keep-best ships the weights of the best full validation check, with dropout and weight drop on', async () => {
-    const args = [...common, '--val-chars', '0', '--keep-best', '--dropout', '0.2', '--weight-drop', '0.1', '--lr', '0.05', '--steps', '600', '--out', join(dir, 'best.npz'), '--json'];
+  it('--keep-best ships the weights of the best full validation check, with dropout, weight drop and a moving average on', async () => {
+    const args = [...common, '--val-chars', '0', '--keep-best', '--dropout', '0.2', '--weight-drop', '0.1', '--ema', '0.99', '--lr', '0.05', '--steps', '600', '--out', join(dir, 'best.npz'), '--json'];
     const r = await bard(['train', ...args]);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toContain('dropout=0.2 weight-drop=0.1');
+    expect(r.stderr).toContain('dropout=0.2 weight-drop=0.1 ema=0.99');
     const checks = [...r.stderr.matchAll(/step (\d+): train [\d.]+, validation ([\d.]+)/g)].map((m) => ({ step: Number(m[1]), loss: Number(m[2]) }));
     expect(checks.map((c) => c.step)).toEqual([100, 200, 300, 400, 500, 600]);
     const summary = JSON.parse(r.stdout.trimEnd().split('\n').at(-1)!);
@@ -90,7 +90,7 @@ describe('bard train', () => {
     expect(summary.kept_step).toBe(best.step);
     expect(snap.meta.steps).toBe(best.step);
     expect(snap.meta.val_loss as number).toBeCloseTo(best.loss, 4);
-    expect((snap.meta.hyper as { weightDrop: number }).weightDrop).toBe(0.1);
+    expect(snap.meta.hyper).toMatchObject({ weightDrop: 0.1, ema: 0.99 });
     expect(summary.val_loss).toBeCloseTo(best.loss, 4);
   });
 

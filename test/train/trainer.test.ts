@@ -48,7 +48,7 @@ describe('Trainer', () => {
   });
 
   it('resumed from a checkpoint file, continues exactly as an uninterrupted run', () => {
-    for (const cfg of [small({ optim: 'adam', lr: 0.01, schedule: 'cosine', warmupSteps: 5, dropout: 0.3, weightDrop: 0.2 }), small()]) {
+    for (const cfg of [small({ optim: 'adam', lr: 0.01, schedule: 'cosine', warmupSteps: 5, dropout: 0.3, weightDrop: 0.2, ema: 0.9 }), small()]) {
       const whole = run(cfg, 40);
       // interrupted at step 17 (not a multiple of the curve interval), saved, loaded, finished
       const first = new Trainer(corpus, cfg, { steps: 40 }, undefined, 10);
@@ -62,10 +62,31 @@ describe('Trainer', () => {
       while (!second.done()) second.trainStep();
       for (const name of PARAM_NAMES) expect(Array.from(second.params[name])).toEqual(Array.from(whole.params[name]));
       expect(second.optimizer.state()).toEqual(whole.optimizer.state());
+      expect(second.average && Array.from(second.average.Whh)).toEqual(whole.average && Array.from(whole.average.Whh));
       expect(Array.from(second.streams.h)).toEqual(Array.from(whole.streams.h));
       expect(second.history.train).toEqual(whole.history.train);
       expect(second.charsSeen).toBe(whole.charsSeen);
     }
+  });
+
+  it('with --ema, validates, samples and makes its model from the moving average of the weights', () => {
+    const cfg = small({ optim: 'adam', lr: 0.02, ema: 0.8 }); // past step 35 the ramp (1 + t)/(10 + t) is above 0.8
+    const t = run(cfg, 60);
+    const avg = t.average!;
+    // the average trails the live weights: after 60 steps they differ, and the model is the average
+    expect(Array.from(avg.Whh)).not.toEqual(Array.from(t.params.Whh));
+    expect(Array.from(t.model({ name: 'avg' }).params.Whh)).toEqual(Array.from(avg.Whh));
+    const v = t.validate().natsPerChar;
+    const live = new Trainer(corpus, makeConfig({ ...cfg, ema: 0 }), { steps: 60 }, undefined, 10, { ...t.state(), average: undefined });
+    expect(Array.from(live.params.Whh)).toEqual(Array.from(t.params.Whh));
+    expect(live.validate().natsPerChar).not.toBeCloseTo(v, 6);
+    // one more step moves the average by (1 − d) of the way to the new weights
+    const before = avg.Whh.slice();
+    t.budget = { steps: 61 };
+    t.trainStep();
+    for (let i = 0; i < before.length; i += 17) expect(avg.Whh[i]).toBeCloseTo(0.8 * before[i] + 0.2 * t.params.Whh[i], 12);
+    // a state without the average cannot continue a run that keeps one
+    expect(() => new Trainer(corpus, cfg, { steps: 70 }, undefined, 10, { ...t.state(), average: undefined })).toThrow(/moving average/);
   });
 
   it('makes a model whose warm start state is stored in the snapshot and is reproducible', () => {
