@@ -27,7 +27,7 @@ export interface TrainConfig {
   clip: number;
   /** Global L2-norm clip (0 = off), applied before the element clip. */
   clipNorm: number;
-  /** Dropout probability on the output layer's input h (0 = off); the recurrence is never dropped. */
+  /** Dropout probability on the output layer's input h (0 = off); it never drops the recurrent state. */
   dropout: number;
   /** Weight drop on the recurrence: each step masks Whh's entries with this probability (0 = off). */
   weightDrop: number;

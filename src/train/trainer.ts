@@ -1,9 +1,9 @@
 import { scoreSequenceFast } from '../kernels/fast-score.ts';
 import { Model, type ModelMeta } from '../rnn/model.ts';
 import { assertFinite, cloneParams, zerosLike, type Params } from '../rnn/params.ts';
-import { updateAverage } from './average.ts';
 import { Rng } from '../rnn/rng.ts';
 import { sampleFrom } from '../rnn/generate.ts';
+import { updateAverage } from './average.ts';
 import { referenceEngine, type BatchEngine } from './batch-loss.ts';
 import { warmStartState } from './burn-in.ts';
 import { clipElements, clipGlobalNorm } from './clip.ts';
