@@ -139,8 +139,7 @@ export class Trainer {
     const lr = this.currentLr();
     streams.next();
     const mask = cfg.dropout > 0 ? this.dropoutMask() : undefined;
-    // weight drop: this step's Whh mask, like the dropout mask drawn from the seed and the step
-    const stepParams = this.weightDrop ? this.weightDrop.apply(params, cfg.seed ^ Math.imul(this.step + 1, 0xc2b2ae35) ^ 0x27d4eb2f) : params;
+    const stepParams = this.weightDrop ? this.weightDrop.apply(params, this.stepSeed(0xc2b2ae35, 0x27d4eb2f)) : params;
     const loss = this.engine.lossAndGrads(stepParams, streams.inputs, streams.targets, streams.h, grads, cfg.batch, cfg.seqLength, mask);
     this.weightDrop?.maskGradient(grads);
     streams.advance();
@@ -168,10 +167,18 @@ export class Trainer {
    * the seed and the step, so a resumed run draws the same masks.
    */
   private dropoutMask(): Float32Array {
-    const { batch, seqLength, hidden, dropout, seed } = this.cfg;
+    const { batch, seqLength, hidden, dropout } = this.cfg;
     const mask = (this.dropMask ??= new Float32Array(batch * seqLength * hidden));
-    fillDropoutMask(mask, dropout, seed ^ Math.imul(this.step + 1, 0x85ebca6b) ^ 0x5bd1e995);
+    fillDropoutMask(mask, dropout, this.stepSeed(0x85ebca6b, 0x5bd1e995));
     return mask;
+  }
+
+  /**
+   * A seed for this step's random draws (dropout mask, weight-drop mask, sample), from the run's seed and the
+   * step, so a resumed run draws what the uninterrupted one would; each use mixes with its own constants.
+   */
+  private stepSeed(mul: number, salt = 0): number {
+    return (this.cfg.seed ^ Math.imul(this.step + 1, mul) ^ salt) >>> 0;
   }
 
   /** Closes the current train-curve interval (also called at the end and before a checkpoint). */
@@ -219,7 +226,7 @@ export class Trainer {
     // The weights themselves, not a copy: sampling only reads them, and the kernel sampler it runs on is cached
     // per parameter object (a fresh copy each time would build a new WASM instance for every sample).
     const model = new Model(this.modelParams, this.corpus.chars);
-    const rng = new Rng((this.cfg.seed ^ Math.imul(this.step + 1, 0x9e3779b1)) >>> 0);
+    const rng = new Rng(this.stepSeed(0x9e3779b1));
     return model.decode(sampleFrom(model, this.startState(), length, temp, rng).ixs);
   }
 
