@@ -75,7 +75,6 @@ class WasmBatchedTrainer implements BatchedTrainer {
   private readonly dhout: number;
   private readonly dhraw: number;
   private readonly dhnext: number;
-  private readonly scratchT: number;
   private readonly dWhh: number;
   private readonly dWxhT: number;
   private readonly dWhy: number;
@@ -85,6 +84,8 @@ class WasmBatchedTrainer implements BatchedTrainer {
   private readonly hd: number;
   /** Scratch for the weights of each product packed into column strips (packStrips in assembly/index.ts). */
   private readonly packed: number;
+  /** Scratch for the rows of each product's X packed into 4-row panels (gemmPacked in assembly/index.ts). */
+  private readonly panels: number;
 
   constructor(
     readonly H: number,
@@ -106,7 +107,6 @@ class WasmBatchedTrainer implements BatchedTrainer {
     this.dhout = a.allocF32(N * Hp);
     this.dhraw = a.allocF32(N * Hp);
     this.dhnext = a.allocF32(B * Hp);
-    this.scratchT = a.allocF32(Math.max(H, V) * N);
     this.dWhh = a.allocF32(H * Hp);
     this.dWxhT = a.allocF32(V * Hp);
     this.dWhy = a.allocF32(V * Hp);
@@ -115,6 +115,9 @@ class WasmBatchedTrainer implements BatchedTrainer {
     this.mask = a.allocF32(N * Hp);
     this.hd = a.allocF32(N * Hp);
     this.packed = a.allocF32(Math.max(H, V, N) * Math.max(Hp, Vp));
+    // The products' X: the output layer's N rows of H, dy's N rows of V, and dhraw and dy transposed (H and V rows of N).
+    const e = a.exports;
+    this.panels = a.allocF32(Math.max(e.panelFloats(N, H), e.panelFloats(N, V), e.panelFloats(H, N), e.panelFloats(V, N)));
   }
 
   close(): Promise<void> {
@@ -138,12 +141,12 @@ class WasmBatchedTrainer implements BatchedTrainer {
     const maskPtr = mask ? this.writeMask(m, mask) : 0;
 
     const e = this.arena.exports;
-    e.trainForward(this.hs, this.xs, this.ys, T, B, H, Hp, Vp, w.WhhT, w.WxhT, w.bh, w.WhyT, w.by, maskPtr, this.hd, this.packed);
+    e.trainForward(this.hs, this.xs, this.ys, T, B, H, Hp, Vp, w.WhhT, w.WxhT, w.bh, w.WhyT, w.by, maskPtr, this.hd, this.packed, this.panels);
     const loss = e.softmaxLoss(this.ys, this.targets, B * T, V, Vp);
     e.trainBackward(
-      this.hs, this.xs, this.ys, this.dhout, this.dhraw, this.dhnext, this.scratchT,
+      this.hs, this.xs, this.ys, this.dhout, this.dhraw, this.dhnext,
       T, B, H, Hp, V, Vp, w.Whh, w.Why,
-      this.dWhh, this.dWxhT, this.dWhy, this.dbh, this.dby, maskPtr, this.hd, this.packed,
+      this.dWhh, this.dWxhT, this.dWhy, this.dbh, this.dby, maskPtr, this.hd, this.packed, this.panels,
     );
 
     // Back to min-char-rnn's layout.

@@ -25,21 +25,22 @@ export interface KernelExports {
   sampleRows(y: number, nb: number, V: number, Vp: number, ldy: number, invT: number, u: number, out: number, scratch: number): void;
   gemm(c: number, x: number, w: number, nb: number, K: number, M: number, xrs: number, xcs: number, ldw: number, ldc: number): void;
   packStrips(w: number, K: number, M: number, ldw: number, dst: number): void;
-  gemmPacked(c: number, x: number, wp: number, nb: number, K: number, M: number, xrs: number, xcs: number, ldc: number, KC: number): void;
+  gemmPacked(c: number, x: number, wp: number, nb: number, K: number, M: number, xrs: number, xcs: number, ldc: number, KC: number, xp: number): void;
+  panelFloats(nb: number, K: number): number;
   stepHidden(hin: number, hout: number, ixs: number, nb: number, H: number, Hp: number, WhhT: number, ldWhhT: number, WxhT: number, bh: number): void;
   logits(h: number, y: number, nb: number, H: number, Hp: number, Vp: number, WhyT: number, ldWhyT: number, by: number): void;
   project(h: number, sy: number, nb: number, H: number, Hp: number, Vp: number, Wcat: number, by: number): void;
   finishStep(sy: number, hout: number, ixs: number, nb: number, Hp: number, Vp: number, WxhT: number, bh: number): void;
   trainForward(
     hs: number, xs: number, ys: number, T: number, B: number, H: number, Hp: number, Vp: number,
-    WhhT: number, WxhT: number, bh: number, WhyT: number, by: number, mask: number, hd: number, packed: number,
+    WhhT: number, WxhT: number, bh: number, WhyT: number, by: number, mask: number, hd: number, packed: number, panels: number,
   ): void;
   transpose(src: number, dst: number, rows: number, cols: number, lds: number, ldd: number): void;
   softmaxLoss(ys: number, targets: number, N: number, V: number, Vp: number): number;
   trainBackward(
-    hs: number, xs: number, ys: number, dhout: number, dhraw: number, dhnext: number, scratchT: number,
+    hs: number, xs: number, ys: number, dhout: number, dhraw: number, dhnext: number,
     T: number, B: number, H: number, Hp: number, V: number, Vp: number, Whh: number, Why: number,
-    dWhh: number, dWxhT: number, dWhy: number, dbh: number, dby: number, mask: number, hd: number, packed: number,
+    dWhh: number, dWxhT: number, dWhy: number, dbh: number, dby: number, mask: number, hd: number, packed: number, panels: number,
   ): void;
 }
 

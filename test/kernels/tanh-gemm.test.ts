@@ -151,13 +151,16 @@ describe('WASM exp (for the softmax of the sampler)', () => {
   });
 });
 
-describe('WASM gemm on packed weights (the training products)', () => {
+describe('WASM gemm on packed weights and row panels (the training products)', () => {
   it.each([
-    [16, 512, 512],
-    [5, 700, 68], // an 8-column remainder of 4, odd rows, and K past one 512 chunk
-    [1, 9, 4],
-    [33, 65, 252],
-  ])('nb=%i K=%i M=%i: packStrips + gemmPacked gives gemm\'s bits', (nb, K, M) => {
+    [16, 512, 512, false],
+    [5, 700, 68, false], // a last panel of 1 row, an 8-column remainder of 4, and K past one 512 chunk
+    [1, 9, 4, false],
+    [33, 65, 252, false],
+    [32, 250, 252, false], // the recurrence at H = 250: rows packed by 4×4 transposes, a K remainder of 2
+    [65, 700, 252, true], // X transposed (dy for dWhy): panels packed by vector loads, a last panel of 1 row
+    [6, 3, 12, true],
+  ])('nb=%i K=%i M=%i transposed X=%s: packStrips + gemmPacked gives gemm\'s bits', (nb, K, M, transposed) => {
     for (const variant of ['simd', 'fma'] as const) {
       const rng = new Rng(nb + K + M);
       const a = new Arena(variant);
@@ -166,16 +169,39 @@ describe('WASM gemm on packed weights (the training products)', () => {
       const c1 = a.allocF32(nb * M);
       const c2 = a.allocF32(nb * M);
       const pack = a.allocF32(K * M);
+      const panels = a.allocF32(a.exports.panelFloats(nb, K));
       const m = a.f32();
       for (let i = 0; i < K * M; i++) m[(w >> 2) + i] = rng.normal();
       for (let i = 0; i < nb * K; i++) m[(x >> 2) + i] = rng.normal();
-      a.exports.gemm(c1, x, w, nb, K, M, K, 1, M, M);
+      // Row b of X is either row b of the buffer (strides K, 1) or its column b (strides 1, nb).
+      const [xrs, xcs] = transposed ? [1, nb] : [K, 1];
+      // Stale values in C: with the first chunk C is overwritten, not added to.
+      m.fill(7, c2 >> 2, (c2 >> 2) + nb * M);
+      a.exports.gemm(c1, x, w, nb, K, M, xrs, xcs, M, M);
       a.exports.packStrips(w, K, M, M, pack);
-      a.exports.gemmPacked(c2, x, pack, nb, K, M, K, 1, M, 512);
+      a.exports.gemmPacked(c2, x, pack, nb, K, M, xrs, xcs, M, 512, panels);
       const plain = m.slice(c1 >> 2, (c1 >> 2) + nb * M);
       const packed = m.slice(c2 >> 2, (c2 >> 2) + nb * M);
       expect(packed).toEqual(plain);
       expect(plain.some((v) => v !== 0)).toBe(true);
     }
+  });
+
+  it('writes no row past nb (a last panel\'s padding rows are not stored)', () => {
+    const a = new Arena();
+    const nb = 5, K = 40, M = 12;
+    const w = a.allocF32(K * M);
+    const x = a.allocF32(nb * K);
+    const c = a.allocF32((nb + 3) * M);
+    const pack = a.allocF32(K * M);
+    const panels = a.allocF32(a.exports.panelFloats(nb, K));
+    const m = a.f32();
+    const rng = new Rng(3);
+    for (let i = 0; i < K * M; i++) m[(w >> 2) + i] = rng.normal();
+    for (let i = 0; i < nb * K; i++) m[(x >> 2) + i] = rng.normal();
+    m.fill(-3, (c >> 2) + nb * M, (c >> 2) + (nb + 3) * M);
+    a.exports.packStrips(w, K, M, M, pack);
+    a.exports.gemmPacked(c, x, pack, nb, K, M, K, 1, M, 16, panels);
+    expect([...m.subarray((c >> 2) + nb * M, (c >> 2) + (nb + 3) * M)].every((v) => v === -3)).toBe(true);
   });
 });

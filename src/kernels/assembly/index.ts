@@ -275,47 +275,205 @@ export function packStrips(w: usize, K: i32, M: i32, ldw: i32, dst: usize): void
   }
 }
 
-// Strip rows per chunk in gemmPacked: a packed strip is sequential, so longer chunks than gemm's cost little L1.
-const PACKED_KC = 512;
-
-/** C = X · W with W packed by packStrips (same K and M): the same float32 chains as gemm, so the same bits. */
-export function gemmPacked(c: usize, x: usize, wp: usize, nb: i32, K: i32, M: i32, xrs: i32, xcs: i32, ldc: i32, KC: i32): void {
-  // As in gemm, long sums run in chunks of KC rows of the strips, so a chunk of a strip stays in L1 while
-  // every block of 4 X rows passes over it; the partial sums carry on through C.
-  for (let k0 = 0; k0 < K; k0 += KC) {
-    const kc = min(KC, K - k0);
-    gemmPackedChunk(c, x + <usize>k0 * (<usize>xcs << 2), wp, nb, K, M, k0, kc, xrs, xcs, ldc);
+/**
+ * Packs X (nb rows of K; element (b, k) at x + 4·(b·xrs + k·xcs)) into the row panels gemmPacked's tiles read:
+ * panel p is K groups of 4 floats, X[4p][k] … X[4p+3][k], one group after the other, and a last panel of fewer
+ * than 4 rows is padded with zeros. A tile then finds its four broadcasts at fixed offsets from one pointer,
+ * where in X each costs V8 an address computation of its own; and X transposed (xrs = 1, the weight gradients'
+ * case) packs with one vector load per group, so it needs no transpose first.
+ */
+function packPanels(x: usize, nb: i32, K: i32, xrs: i32, xcs: i32, dst: usize): void {
+  const xrs4 = <usize>xrs << 2;
+  const xcs4 = <usize>xcs << 2;
+  let out = dst;
+  let b = 0;
+  for (; b + 4 <= nb; b += 4) {
+    const r0 = x + <usize>b * xrs4;
+    let k = 0;
+    if (xrs == 1) {
+      for (; k < K; k++) {
+        v128.store(out, v128.load(r0 + <usize>k * xcs4));
+        out += 16;
+      }
+    } else if (xcs == 1) {
+      // Rows are contiguous: 4×4 blocks, transposed in registers.
+      const r1 = r0 + xrs4;
+      const r2 = r1 + xrs4;
+      const r3 = r2 + xrs4;
+      for (; k + 4 <= K; k += 4) {
+        const o = <usize>k << 2;
+        const a0 = v128.load(r0 + o);
+        const a1 = v128.load(r1 + o);
+        const a2 = v128.load(r2 + o);
+        const a3 = v128.load(r3 + o);
+        const lo01 = f32x4.shuffle(a0, a1, 0, 4, 1, 5);
+        const lo23 = f32x4.shuffle(a2, a3, 0, 4, 1, 5);
+        const hi01 = f32x4.shuffle(a0, a1, 2, 6, 3, 7);
+        const hi23 = f32x4.shuffle(a2, a3, 2, 6, 3, 7);
+        v128.store(out, f32x4.shuffle(lo01, lo23, 0, 1, 4, 5));
+        v128.store(out, f32x4.shuffle(lo01, lo23, 2, 3, 6, 7), 16);
+        v128.store(out, f32x4.shuffle(hi01, hi23, 0, 1, 4, 5), 32);
+        v128.store(out, f32x4.shuffle(hi01, hi23, 2, 3, 6, 7), 48);
+        out += 64;
+      }
+    }
+    for (; k < K; k++) {
+      const e = r0 + <usize>k * xcs4;
+      store<f32>(out, load<f32>(e));
+      store<f32>(out, load<f32>(e + xrs4), 4);
+      store<f32>(out, load<f32>(e + (xrs4 << 1)), 8);
+      store<f32>(out, load<f32>(e + xrs4 * 3), 12);
+      out += 16;
+    }
+  }
+  if (b < nb) {
+    const rows = nb - b;
+    const r0 = x + <usize>b * xrs4;
+    for (let k = 0; k < K; k++) {
+      const e = r0 + <usize>k * xcs4;
+      for (let i = 0; i < 4; i++) store<f32>(out + (<usize>i << 2), i < rows ? load<f32>(e + <usize>i * xrs4) : 0);
+      out += 16;
+    }
   }
 }
 
-function gemmPackedChunk(c: usize, x: usize, wp: usize, nb: i32, K: i32, M: i32, k0: i32, kc: i32, xrs: i32, xcs: i32, ldc: i32): void {
-  const xrs4 = <usize>xrs << 2;
-  const xcs4 = <usize>xcs << 2;
+// @ts-ignore: decorator
+@inline
+function loadRow(p: usize, keep: bool): v128 {
+  return keep ? v128.load(p) : f32x4.splat(0);
+}
+
+/**
+ * C rows 0..rows−1 (of a 4-row panel) × 8 columns += the panel's K groups times a strip's K rows of 8 (or = when first).
+ * The accumulators are the same chains as tile4x8's; the padding rows of a last panel are computed and not stored.
+ */
+// @ts-ignore: decorator
+@inline
+function panelTile4x8(c: usize, xp: usize, w: usize, K: i32, ldc4: usize, rows: i32, first: bool): void {
+  const c1p = c + ldc4;
+  const c2p = c + (ldc4 << 1);
+  const c3p = c + ldc4 * 3;
+  let c00 = loadRow(c, !first), c01 = loadRow(c + 16, !first);
+  let c10 = loadRow(c1p, !first && rows > 1), c11 = loadRow(c1p + 16, !first && rows > 1);
+  let c20 = loadRow(c2p, !first && rows > 2), c21 = loadRow(c2p + 16, !first && rows > 2);
+  let c30 = loadRow(c3p, !first && rows > 3), c31 = loadRow(c3p + 16, !first && rows > 3);
+  let px = xp;
+  let pw = w;
+  const end = w + (<usize>K << 5);
+  while (pw < end) {
+    const w0 = v128.load(pw);
+    const w1 = v128.load(pw, 16);
+    let s = v128.load32_splat(px);
+    c00 = madd(s, w0, c00);
+    c01 = madd(s, w1, c01);
+    s = v128.load32_splat(px, 4);
+    c10 = madd(s, w0, c10);
+    c11 = madd(s, w1, c11);
+    s = v128.load32_splat(px, 8);
+    c20 = madd(s, w0, c20);
+    c21 = madd(s, w1, c21);
+    s = v128.load32_splat(px, 12);
+    c30 = madd(s, w0, c30);
+    c31 = madd(s, w1, c31);
+    px += 16;
+    pw += 32;
+  }
+  v128.store(c, c00);
+  v128.store(c, c01, 16);
+  if (rows > 1) {
+    v128.store(c1p, c10);
+    v128.store(c1p, c11, 16);
+  }
+  if (rows > 2) {
+    v128.store(c2p, c20);
+    v128.store(c2p, c21, 16);
+  }
+  if (rows > 3) {
+    v128.store(c3p, c30);
+    v128.store(c3p, c31, 16);
+  }
+}
+
+/** panelTile4x8 for the 4-column strip. */
+// @ts-ignore: decorator
+@inline
+function panelTile4x4(c: usize, xp: usize, w: usize, K: i32, ldc4: usize, rows: i32, first: bool): void {
+  const c1p = c + ldc4;
+  const c2p = c + (ldc4 << 1);
+  const c3p = c + ldc4 * 3;
+  let c0 = loadRow(c, !first);
+  let c1 = loadRow(c1p, !first && rows > 1);
+  let c2 = loadRow(c2p, !first && rows > 2);
+  let c3 = loadRow(c3p, !first && rows > 3);
+  let px = xp;
+  let pw = w;
+  const end = w + (<usize>K << 4);
+  while (pw < end) {
+    const w0 = v128.load(pw);
+    c0 = madd(v128.load32_splat(px), w0, c0);
+    c1 = madd(v128.load32_splat(px, 4), w0, c1);
+    c2 = madd(v128.load32_splat(px, 8), w0, c2);
+    c3 = madd(v128.load32_splat(px, 12), w0, c3);
+    px += 16;
+    pw += 16;
+  }
+  v128.store(c, c0);
+  if (rows > 1) v128.store(c1p, c1);
+  if (rows > 2) v128.store(c2p, c2);
+  if (rows > 3) v128.store(c3p, c3);
+}
+
+// Strip rows per chunk in gemmPacked: a packed strip is sequential, so longer chunks than gemm's cost little L1.
+const PACKED_KC = 512;
+
+/** Floats of scratch gemmPacked needs for X's panels: nb rows rounded up to 4, times K. */
+export function panelFloats(nb: i32, K: i32): i32 {
+  return ((nb + 3) & ~3) * K;
+}
+
+/**
+ * C = X · W with W packed by packStrips (same K and M): the same float32 chains as gemm, so the same bits.
+ * X (strides as in gemm) is first packed into row panels in xp (panelFloats(nb, K) floats).
+ */
+export function gemmPacked(c: usize, x: usize, wp: usize, nb: i32, K: i32, M: i32, xrs: i32, xcs: i32, ldc: i32, KC: i32, xp: usize): void {
+  packPanels(x, nb, K, xrs, xcs, xp);
+  // As in gemm, long sums run in chunks of KC rows of the strips, so a chunk of a strip stays in L1 while
+  // every panel passes over it; the partial sums carry on through C.
+  for (let k0 = 0; k0 < K; k0 += KC) gemmPackedChunk(c, xp, wp, nb, K, M, k0, min(KC, K - k0), ldc);
+}
+
+function gemmPackedChunk(c: usize, xp: usize, wp: usize, nb: i32, K: i32, M: i32, k0: i32, kc: i32, ldc: i32): void {
   const ldc4 = <usize>ldc << 2;
+  const panelBytes = <usize>K << 4;
+  const xk = xp + (<usize>k0 << 4);
   const first = k0 == 0;
   let j = 0;
   let strip = wp + (<usize>k0 << 5);
   for (; j + 8 <= M; j += 8) {
     const cj = c + (<usize>j << 2);
-    let b = 0;
-    for (; b + 4 <= nb; b += 4) tile4x8(cj + <usize>b * ldc4, x + <usize>b * xrs4, strip, kc, xrs4, xcs4, 32, ldc4, first);
-    for (; b < nb; b++) tile1x8(cj + <usize>b * ldc4, x + <usize>b * xrs4, strip, kc, xcs4, 32, first);
+    let px = xk;
+    for (let b = 0; b < nb; b += 4) {
+      panelTile4x8(cj + <usize>b * ldc4, px, strip, kc, ldc4, nb - b, first);
+      px += panelBytes;
+    }
     strip += <usize>K << 5;
   }
   // The 4-column strip (M not a multiple of 8) has rows of 16 bytes: its chunk starts k0·16 bytes in, not k0·32.
   strip = strip - (<usize>k0 << 5) + (<usize>k0 << 4);
   for (; j < M; j += 4) {
     const cj = c + (<usize>j << 2);
-    let b = 0;
-    for (; b + 4 <= nb; b += 4) tile4x4(cj + <usize>b * ldc4, x + <usize>b * xrs4, strip, kc, xrs4, xcs4, 16, ldc4, first);
-    for (; b < nb; b++) tile1x4(cj + <usize>b * ldc4, x + <usize>b * xrs4, strip, kc, xcs4, 16, first);
+    let px = xk;
+    for (let b = 0; b < nb; b += 4) {
+      panelTile4x4(cj + <usize>b * ldc4, px, strip, kc, ldc4, nb - b, first);
+      px += panelBytes;
+    }
   }
 }
 
 /** C = X · W through a packed copy of W in pack (K·M floats): for products whose W is read once per call. */
-function gemmViaPack(c: usize, x: usize, w: usize, nb: i32, K: i32, M: i32, xrs: i32, xcs: i32, ldw: i32, ldc: i32, pack: usize): void {
+function gemmViaPack(c: usize, x: usize, w: usize, nb: i32, K: i32, M: i32, xrs: i32, xcs: i32, ldw: i32, ldc: i32, pack: usize, xp: usize): void {
   packStrips(w, K, M, ldw, pack);
-  gemmPacked(c, x, pack, nb, K, M, xrs, xcs, ldc, PACKED_KC);
+  gemmPacked(c, x, pack, nb, K, M, xrs, xcs, ldc, PACKED_KC, xp);
 }
 
 /** dst[c][r] = src[r][c] for r < rows, c < cols (row strides lds, ldd in floats), in 16×16 blocks for the caches. */
@@ -416,11 +574,12 @@ export function finishStep(sy: usize, hout: usize, ixs: usize, nb: i32, Hp: i32,
  * The forward recurrence h_t = tanh(Wxh x_t + Whh h_{t−1} + bh) for all t, then y_t = Why h_t + by for all rows at once.
  * With a dropout mask (mask ≠ 0: T·B rows of Hp, each 0 or 1/(1−p)), the output layer reads hd = h ⊙ mask instead of h;
  * the recurrence itself is never dropped (Zaremba et al.: dropout on the non-recurrent connections only).
- * packed is scratch for packStrips: max(H, V, T·B) · max(Hp, Vp) floats.
+ * packed is scratch for packStrips: max(H, V, T·B) · max(Hp, Vp) floats; panels is scratch for gemmPacked's row
+ * panels: the largest panelFloats of the products (src/kernels/batched-trainer.ts sizes it).
  */
 export function trainForward(
   hs: usize, xs: usize, ys: usize, T: i32, B: i32, H: i32, Hp: i32, Vp: i32,
-  WhhT: usize, WxhT: usize, bh: usize, WhyT: usize, by: usize, mask: usize, hd: usize, packed: usize,
+  WhhT: usize, WxhT: usize, bh: usize, WhyT: usize, by: usize, mask: usize, hd: usize, packed: usize, panels: usize,
 ): void {
   const stepBytes = <usize>(B * Hp) << 2;
   // The T steps all read WhhT: packed once into strips, each step's product reads them sequentially.
@@ -428,10 +587,10 @@ export function trainForward(
   for (let t = 0; t < T; t++) {
     const hprev = hs + <usize>t * stepBytes;
     const hnext = hprev + stepBytes;
-    gemmPacked(hnext, hprev, packed, B, H, Hp, Hp, 1, Hp, PACKED_KC);
+    gemmPacked(hnext, hprev, packed, B, H, Hp, Hp, 1, Hp, PACKED_KC, panels);
     addInputTanh(hnext, xs + (<usize>(t * B) << 2), B, Hp, WxhT, bh);
   }
-  gemmViaPack(ys, outputRows(hs + stepBytes, mask, hd, <usize>T * stepBytes), WhyT, T * B, H, Vp, Hp, 1, Vp, Vp, packed);
+  gemmViaPack(ys, outputRows(hs + stepBytes, mask, hd, <usize>T * stepBytes), WhyT, T * B, H, Vp, Hp, 1, Vp, Vp, packed, panels);
   addBias(ys, T * B, Vp, by);
 }
 
@@ -486,18 +645,18 @@ export function softmaxLoss(ys: usize, targets: usize, N: i32, V: i32, Vp: i32):
  *   dWhh = Σ dhraw h_{t−1}ᵀ (H rows of Hp);  dWhy = Σ dy hᵀ (V rows of Hp);  dWxhT[x] += dhraw (V rows of Hp);
  *   dbh = Σ dhraw;  dby = Σ dy.
  * Why is V rows of Hp, Whh is H rows of Hp (both untransposed). Gradient buffers are overwritten.
- * scratchT holds max(H, V) rows of T·B floats; packed is scratch for packStrips, as in trainForward.
+ * packed and panels are scratch, as in trainForward.
  */
 export function trainBackward(
-  hs: usize, xs: usize, ys: usize, dhout: usize, dhraw: usize, dhnext: usize, scratchT: usize,
+  hs: usize, xs: usize, ys: usize, dhout: usize, dhraw: usize, dhnext: usize,
   T: i32, B: i32, H: i32, Hp: i32, V: i32, Vp: i32, Whh: usize, Why: usize,
-  dWhh: usize, dWxhT: usize, dWhy: usize, dbh: usize, dby: usize, mask: usize, hd: usize, packed: usize,
+  dWhh: usize, dWxhT: usize, dWhy: usize, dbh: usize, dby: usize, mask: usize, hd: usize, packed: usize, panels: usize,
 ): void {
   const N = T * B;
   const stepBytes = <usize>(B * Hp) << 2;
   const rowBytes = <usize>Hp << 2;
   // dh from the outputs, for every row at once: dhout = dy · Why (⊙ mask, when the output layer read h ⊙ mask)
-  gemmViaPack(dhout, ys, Why, N, V, Hp, Vp, 1, Hp, Hp, packed);
+  gemmViaPack(dhout, ys, Why, N, V, Hp, Vp, 1, Hp, Hp, packed, panels);
   if (mask != 0) {
     const bytes = <usize>N * rowBytes;
     for (let i: usize = 0; i < bytes; i += 16) v128.store(dhout + i, f32x4.mul(v128.load(dhout + i), v128.load(mask + i)));
@@ -514,15 +673,13 @@ export function trainBackward(
       const hv = v128.load(h + i);
       v128.store(dr + i, f32x4.mul(f32x4.sub(f32x4.splat(1), f32x4.mul(hv, hv)), dh));
     }
-    if (t > 0) gemmPacked(dhnext, dr, packed, B, H, Hp, Hp, 1, Hp, PACKED_KC);
+    if (t > 0) gemmPacked(dhnext, dr, packed, B, H, Hp, Hp, 1, Hp, PACKED_KC, panels);
   }
-  // dWhh[j][k] = Σ_n dhraw[n][j] · hprev[n][k]: X is dhraw transposed, made contiguous first
-  // (a strided X would stream a new cache line per k).
-  transpose(dhraw, scratchT, N, H, Hp, N);
-  gemmViaPack(dWhh, scratchT, hs, H, N, Hp, N, 1, Hp, Hp, packed);
+  // dWhh[j][k] = Σ_n dhraw[n][j] · hprev[n][k]: X is dhraw transposed (xrs = 1, xcs = Hp), which the row panels
+  // pack straight from dhraw.
+  gemmViaPack(dWhh, dhraw, hs, H, N, Hp, 1, Hp, Hp, Hp, packed, panels);
   // dWhy[c][j] = Σ_n dy[n][c] · h[n][j]  (hd, the masked h, under dropout)
-  transpose(ys, scratchT, N, V, Vp, N);
-  gemmViaPack(dWhy, scratchT, mask != 0 ? hd : hs + stepBytes, V, N, Hp, N, 1, Hp, Hp, packed);
+  gemmViaPack(dWhy, ys, mask != 0 ? hd : hs + stepBytes, V, N, Hp, 1, Vp, Hp, Hp, packed, panels);
   // dWxhT[x_n] += dhraw[n];  dbh = Σ dhraw
   memory.fill(dWxhT, 0, <usize>V * rowBytes);
   memory.fill(dbh, 0, rowBytes);
