@@ -31,7 +31,8 @@
 import { allocWeights, type Params32, type ParamsLike, type WeightPtrs, writeWeights } from './layout.ts';
 import { copyIndexBatch } from './index-batch.ts';
 import { ParallelBatchedTrainer } from './parallel-trainer.ts';
-import { Arena } from './wasm.ts';
+import { NativeArena, type TrainingBackend, trainingBackend } from './native.ts';
+import { Arena, KernelsMissingError, type TrainingArena } from './wasm.ts';
 
 export type { Params32 } from './layout.ts';
 
@@ -56,17 +57,21 @@ export interface BatchedTrainer {
 export interface TrainerOptions {
   /** 1 (default) or 2: run half of the streams on a worker thread. */
   threads?: number;
+  /** The kernels: 'native', or a WASM build ('fma', 'simd'); by default trainingBackend()'s pick. */
+  backend?: TrainingBackend;
 }
 
 export function createBatchedTrainer(H: number, V: number, B: number, T: number, opts: TrainerOptions = {}): BatchedTrainer {
   const threads = opts.threads ?? 1;
   if (threads !== 1 && threads !== 2) throw new RangeError(`threads must be 1 or 2, got ${threads}`);
-  if (threads === 2 && B >= 2) return new ParallelBatchedTrainer(H, V, B, T, (h, v, b, t) => new WasmBatchedTrainer(h, v, b, t));
-  return new WasmBatchedTrainer(H, V, B, T);
+  const backend = opts.backend ?? trainingBackend();
+  if (!backend) throw new KernelsMissingError('the training kernels are not built: run `npm run build:kernels`');
+  if (threads === 2 && B >= 2) return new ParallelBatchedTrainer(H, V, B, T, backend, (h, v, b, t) => new KernelBatchedTrainer(h, v, b, t, backend));
+  return new KernelBatchedTrainer(H, V, B, T, backend);
 }
 
-class WasmBatchedTrainer implements BatchedTrainer {
-  private readonly arena: Arena;
+class KernelBatchedTrainer implements BatchedTrainer {
+  private readonly arena: TrainingArena;
   private readonly w: WeightPtrs;
   private readonly hs: number;
   private readonly xs: number;
@@ -82,21 +87,25 @@ class WasmBatchedTrainer implements BatchedTrainer {
   private readonly dby: number;
   private readonly mask: number;
   private readonly hd: number;
-  /** Scratch for the weights of each product packed into column strips (packStrips in assembly/index.ts). */
-  private readonly packed: number;
-  /** Scratch for the rows of each product's X packed into 4-row panels (gemmPacked in assembly/index.ts). */
-  private readonly panels: number;
+  /**
+   * WASM scratch for each product's weights packed into column strips and its X into 4-row panels (packStrips
+   * and gemmPacked in assembly/index.ts); 0 on the native kernels, which keep their own.
+   */
+  private readonly packed: number = 0;
+  private readonly panels: number = 0;
 
   constructor(
     readonly H: number,
     readonly V: number,
     readonly B: number,
     readonly T: number,
+    backend: TrainingBackend,
   ) {
     for (const [name, v] of [['H', H], ['V', V], ['B', B], ['T', T]] as const) {
       if (!Number.isInteger(v) || v < 1) throw new RangeError(`${name} must be a positive whole number, got ${v}`);
     }
-    const a = (this.arena = new Arena());
+    const wasm = backend === 'native' ? null : new Arena(backend);
+    const a = (this.arena = wasm ?? new NativeArena());
     this.w = allocWeights(a, H, V, 'train');
     const { Hp, Vp } = this.w;
     const N = B * T;
@@ -114,10 +123,12 @@ class WasmBatchedTrainer implements BatchedTrainer {
     this.dby = a.allocF32(Vp);
     this.mask = a.allocF32(N * Hp);
     this.hd = a.allocF32(N * Hp);
-    this.packed = a.allocF32(Math.max(H, V, N) * Math.max(Hp, Vp));
-    // The products' X: the output layer's N rows of H, dy's N rows of V, and dhraw and dy transposed (H and V rows of N).
-    const e = a.exports;
-    this.panels = a.allocF32(Math.max(e.panelFloats(N, H), e.panelFloats(N, V), e.panelFloats(H, N), e.panelFloats(V, N)));
+    if (wasm) {
+      this.packed = a.allocF32(Math.max(H, V, N) * Math.max(Hp, Vp));
+      // The products' X: the output layer's N rows of H, dy's N rows of V, and dhraw and dy transposed (H and V rows of N).
+      const e = wasm.exports;
+      this.panels = a.allocF32(Math.max(e.panelFloats(N, H), e.panelFloats(N, V), e.panelFloats(H, N), e.panelFloats(V, N)));
+    }
   }
 
   close(): Promise<void> {

@@ -1,4 +1,4 @@
-import { type Arena, pad4 } from './wasm.ts';
+import { pad4, type TrainingArena } from './wasm.ts';
 
 /** Params with any numeric arrays (Float64Array from src/rnn, or Float32Array), min-char-rnn's row-major layout. */
 export interface ParamsLike {
@@ -35,7 +35,7 @@ export function toParams32(p: ParamsLike): Params32 {
 }
 
 /**
- * Where the weights live in an Arena, laid out for the kernels (rows padded with zeros to Hp or Vp floats):
+ * Where the weights live in an arena, laid out for the kernels (rows padded with zeros to Hp or Vp floats):
  *   WhhT[k][j] = Whh[j][k]   WxhT[i][j] = Wxh[j][i]   WhyT[j][c] = Why[c][j]   (forward: rows are inputs)
  *   Whh[j][k], Why[c][j]                                                     (backward, training only)
  * For stepping, WhhT and WhyT sit side by side in one matrix [WhhT | WhyT] (row stride Hp + Vp), so one
@@ -59,7 +59,7 @@ export interface WeightPtrs {
   raw: number;
 }
 
-export function allocWeights(arena: Arena, H: number, V: number, mode: 'step' | 'train'): WeightPtrs {
+export function allocWeights(arena: TrainingArena, H: number, V: number, mode: 'step' | 'train'): WeightPtrs {
   const Hp = pad4(H);
   const Vp = pad4(V);
   const train = mode === 'train';
@@ -83,7 +83,7 @@ export function allocWeights(arena: Arena, H: number, V: number, mode: 'step' | 
 }
 
 /** Copies (and rounds to float32) the parameters into the kernel layout. Pads were zeroed by alloc and stay zero. */
-export function writeWeights(arena: Arena, w: WeightPtrs, p: ParamsLike): void {
+export function writeWeights(arena: TrainingArena, w: WeightPtrs, p: ParamsLike): void {
   const { H, V, Hp, Vp } = w;
   if (p.H !== H || p.V !== V) throw new Error(`parameters are H=${p.H}, V=${p.V} but the kernels were built for H=${H}, V=${V}`);
   const sizes = { Wxh: H * V, Whh: H * H, Why: V * H, bh: H, by: V } as const;

@@ -66,6 +66,18 @@ function moduleOf(v: KernelVariant): WebAssembly.Module | null {
   return modules.get(v)!;
 }
 
+/** The kernels a batched trainer calls (the WASM module's, or the native addon's of src/kernels/native.ts). */
+export type TrainingExports = Pick<KernelExports, 'transpose' | 'trainForward' | 'softmaxLoss' | 'trainBackward'>;
+
+/** Memory and kernels of one trainer: an Arena here, or a NativeArena (src/kernels/native.ts). */
+export interface TrainingArena {
+  readonly exports: TrainingExports;
+  alloc(bytes: number): number;
+  allocF32(n: number): number;
+  f32(): Float32Array;
+  i32(): Int32Array;
+}
+
 /**
  * The build the kernels run on by default: 'fma' when it is built and this engine accepts it, else 'simd';
  * BARD_KERNELS=simd asks for the plain one. Null when neither is built.
@@ -86,7 +98,7 @@ export function pad4(n: number): number {
 }
 
 /** One kernel instance with a bump allocator over its memory. Allocate everything first, then take views. */
-export class Arena {
+export class Arena implements TrainingArena {
   readonly exports: KernelExports;
   private top: number;
 

@@ -1,0 +1,298 @@
+// The training kernels, written once and compiled per instruction set: train.cc includes this file inside a
+// namespace that first defines the vector type vf of W floats, its operations, and the tile shape (R rows of
+// the batch × S vectors of columns). It mirrors src/kernels/assembly/index.ts operation by operation, so
+// that both give the same float32 bits: every product element is one chain acc = fma(x, w, acc) in the
+// order of k, and the elementwise code does the same operations in the same order (no fused multiply-adds
+// outside the products: train.cc is built with -ffp-contract=off).
+
+constexpr int SW = S * W;  // columns of a full strip
+constexpr int KC = 256;    // strip rows per chunk: a chunk of a strip (KC × SW floats) stays in L1
+
+// Packed weights: W (K rows of M columns, row stride ldw) as column strips of SW columns (W for a last strip
+// of at most W columns), each K rows one after the other, zero past column M.
+static inline int stripWidth(int left) { return left > W ? SW : W; }
+
+static size_t stripFloats(int K, int M) {
+  size_t n = 0;
+  for (int j = 0; j < M; j += stripWidth(M - j)) n += (size_t)K * stripWidth(M - j);
+  return n;
+}
+
+static void packStrips(const float* w, int K, int M, long ldw, float* dst) {
+  for (int j = 0; j < M;) {
+    const int sw = stripWidth(M - j);
+    const int n = std::min(sw, M - j);
+    for (int k = 0; k < K; k++) {
+      const float* src = w + k * ldw + j;
+      for (int i = 0; i < n; i++) dst[i] = src[i];
+      for (int i = n; i < sw; i++) dst[i] = 0;
+      dst += sw;
+    }
+    j += sw;
+  }
+}
+
+// X (nb rows of K; element (b, k) at x[b·xrs + k·xcs]) as panels of R rows: panel p is K groups of R floats,
+// X[Rp][k] … X[Rp+R−1][k], rows past nb zero.
+static size_t panelFloats(int nb, int K) { return (size_t)((nb + R - 1) / R) * R * K; }
+
+static void packPanels(const float* x, int nb, int K, long xrs, long xcs, float* dst) {
+  for (int b0 = 0; b0 < nb; b0 += R) {
+    const int rows = std::min(R, nb - b0);
+    if (xcs == 1) {
+      for (int r = 0; r < R; r++) {
+        if (r < rows) {
+          const float* src = x + (b0 + r) * xrs;
+          for (int k = 0; k < K; k++) dst[k * R + r] = src[k];
+        } else {
+          for (int k = 0; k < K; k++) dst[k * R + r] = 0;
+        }
+      }
+    } else {
+      for (int k = 0; k < K; k++) {
+        const float* src = x + b0 * xrs + k * xcs;
+        for (int r = 0; r < R; r++) dst[k * R + r] = r < rows ? src[r * xrs] : 0;
+      }
+    }
+    dst += (size_t)K * R;
+  }
+}
+
+// C rows 0..rows−1, columns 0..cols−1 of an R × NS·W tile = (first ? 0 : C) + the panel's K groups times the strip's K rows.
+template <int NS>
+static inline void tile(float* c, long ldc, const float* xp, const float* wp, int K, int rows, int cols, bool first) {
+  vf acc[R][NS];
+  alignas(64) float edge[R][NS * W];
+  const bool whole = rows == R && cols == NS * W;
+  if (first) {
+    for (int r = 0; r < R; r++)
+      for (int s = 0; s < NS; s++) acc[r][s] = vzero();
+  } else if (whole) {
+    for (int r = 0; r < R; r++)
+      for (int s = 0; s < NS; s++) acc[r][s] = vload(c + r * ldc + s * W);
+  } else {
+    for (int r = 0; r < R; r++)
+      for (int i = 0; i < NS * W; i++) edge[r][i] = r < rows && i < cols ? c[r * ldc + i] : 0;
+    for (int r = 0; r < R; r++)
+      for (int s = 0; s < NS; s++) acc[r][s] = vload(&edge[r][s * W]);
+  }
+  for (int k = 0; k < K; k++) {
+    vf w[NS];
+    for (int s = 0; s < NS; s++) w[s] = vload(wp + s * W);
+    for (int r = 0; r < R; r++) {
+      const vf b = vbcast(xp + r);
+      for (int s = 0; s < NS; s++) acc[r][s] = vfma(b, w[s], acc[r][s]);
+    }
+    xp += R;
+    wp += NS * W;
+  }
+  if (whole) {
+    for (int r = 0; r < R; r++)
+      for (int s = 0; s < NS; s++) vstore(c + r * ldc + s * W, acc[r][s]);
+  } else {
+    for (int r = 0; r < R; r++)
+      for (int s = 0; s < NS; s++) vstore(&edge[r][s * W], acc[r][s]);
+    for (int r = 0; r < rows; r++)
+      for (int i = 0; i < cols; i++) c[r * ldc + i] = edge[r][i];
+  }
+}
+
+// C (nb rows of M, row stride ldc) = X · W, X packed by packPanels, W by packStrips (same K and M).
+static void gemmPacked(float* c, long ldc, const float* xpan, const float* wpk, int nb, int K, int M) {
+  for (int k0 = 0; k0 < K; k0 += KC) {
+    const int kc = std::min(KC, K - k0);
+    const float* strip = wpk;
+    for (int j = 0; j < M;) {
+      const int sw = stripWidth(M - j);
+      const int cols = std::min(sw, M - j);
+      const float* sk = strip + (size_t)k0 * sw;
+      for (int b0 = 0; b0 < nb; b0 += R) {
+        const float* pk = xpan + (size_t)(b0 / R) * K * R + (size_t)k0 * R;
+        const int rows = std::min(R, nb - b0);
+        if (sw == SW) tile<S>(c + b0 * ldc + j, ldc, pk, sk, kc, rows, cols, k0 == 0);
+        else tile<1>(c + b0 * ldc + j, ldc, pk, sk, kc, rows, cols, k0 == 0);
+      }
+      strip += (size_t)K * sw;
+      j += sw;
+    }
+  }
+}
+
+// Scratch of this thread for the packed operands (each worker thread has its own).
+static thread_local std::vector<float> wscratch, xscratch;
+
+static float* scratch(std::vector<float>& v, size_t n) {
+  if (v.size() < n) v.resize(n);
+  return v.data();
+}
+
+// C = X · W, packing both operands first (W row stride ldw; X strides xrs, xcs).
+static void gemm(float* c, long ldc, const float* x, long xrs, long xcs, const float* w, long ldw, int nb, int K, int M) {
+  float* wp = scratch(wscratch, stripFloats(K, M));
+  packStrips(w, K, M, ldw, wp);
+  float* xp = scratch(xscratch, panelFloats(nb, K));
+  packPanels(x, nb, K, xrs, xcs, xp);
+  gemmPacked(c, ldc, xp, wp, nb, K, M);
+}
+
+// tanh and exp as index.ts's tanh4 and exp4, lane by lane. wasm's pmin(a, b) is b < a ? b : a, pmax(a, b) is a < b ? b : a.
+static inline float pminf(float a, float b) { return b < a ? b : a; }
+static inline float pmaxf(float a, float b) { return a < b ? b : a; }
+
+static inline float tanhE(float a) {
+  const float x = pmaxf(pminf(a, 9.0f), -9.0f);
+  const float x2 = x * x;
+  float p = x2 * (float)-2.76076847742355e-16 + (float)2.00018790482477e-13;
+  p = x2 * p + (float)-8.60467152213735e-11;
+  p = x2 * p + (float)5.12229709037114e-8;
+  p = x2 * p + (float)1.48572235717979e-5;
+  p = x2 * p + (float)6.37261928875436e-4;
+  p = x2 * p + (float)4.89352455891786e-3;
+  p = x * p;
+  float q = x2 * (float)1.19825839466702e-6 + (float)1.18534705686654e-4;
+  q = x2 * q + (float)2.268434632439e-3;
+  q = x2 * q + (float)4.89352518554385e-3;
+  return pmaxf(pminf(p / q, 1.0f), -1.0f);
+}
+
+static inline float expE(float a) {
+  const float x = pmaxf(a, (float)-87.3);
+  const float n = __builtin_rintf(x * (float)1.44269504089);
+  float r = x - n * (float)0.693359375;
+  r = r - n * (float)-2.12194440e-4;
+  float p = (float)1.9875691500e-4 * r + (float)1.3981999507e-3;
+  p = p * r + (float)8.3334519073e-3;
+  p = p * r + (float)4.1665795894e-2;
+  p = p * r + (float)1.6666665459e-1;
+  p = p * r + (float)5.0000001201e-1;
+  p = p * r * r + r + 1.0f;
+  const int32_t bits = ((int32_t)n + 127) << 23;
+  float scale;
+  std::memcpy(&scale, &bits, 4);
+  return p * scale;
+}
+
+static void addInputTanh(float* rows, const int32_t* ixs, int nb, int Hp, const float* WxhT, const float* bh) {
+  for (int b = 0; b < nb; b++) {
+    float* r = rows + (size_t)b * Hp;
+    const float* col = WxhT + (size_t)ixs[b] * Hp;
+    for (int j = 0; j < Hp; j++) r[j] = tanhE((col[j] + r[j]) + bh[j]);
+  }
+}
+
+static void trainForward(char* m, int hsO, int xsO, int ysO, int T, int B, int H, int Hp, int Vp, int WhhTO, int WxhTO,
+                         int bhO, int WhyTO, int byO, int maskO, int hdO) {
+  float* hs = (float*)(m + hsO);
+  const int32_t* xs = (const int32_t*)(m + xsO);
+  float* ys = (float*)(m + ysO);
+  const float* WxhT = (const float*)(m + WxhTO);
+  const float* bh = (const float*)(m + bhO);
+  const float* by = (const float*)(m + byO);
+  const size_t step = (size_t)B * Hp;
+  const int N = T * B;
+  float* wp = scratch(wscratch, stripFloats(H, Hp));
+  packStrips((const float*)(m + WhhTO), H, Hp, Hp, wp);
+  float* xp = scratch(xscratch, panelFloats(B, H));
+  for (int t = 0; t < T; t++) {
+    float* hprev = hs + t * step;
+    packPanels(hprev, B, H, Hp, 1, xp);
+    gemmPacked(hprev + step, Hp, xp, wp, B, H, Hp);
+    addInputTanh(hprev + step, xs + t * B, B, Hp, WxhT, bh);
+  }
+  const float* out = hs + step;
+  if (maskO) {
+    const float* mask = (const float*)(m + maskO);
+    float* hd = (float*)(m + hdO);
+    for (size_t i = 0; i < (size_t)N * Hp; i++) hd[i] = out[i] * mask[i];
+    out = hd;
+  }
+  gemm(ys, Vp, out, Hp, 1, (const float*)(m + WhyTO), Vp, N, H, Vp);
+  for (int n = 0; n < N; n++)
+    for (int c = 0; c < Vp; c++) ys[(size_t)n * Vp + c] += by[c];
+}
+
+static double softmaxLoss(char* m, int ysO, int targetsO, int N, int V, int Vp) {
+  float* ys = (float*)(m + ysO);
+  const int32_t* targets = (const int32_t*)(m + targetsO);
+  double loss = 0;
+  for (int n = 0; n < N; n++) {
+    float* r = ys + (size_t)n * Vp;
+    float max = r[0];
+    for (int c = 1; c < V; c++) max = std::max(max, r[c]);
+    float* pt = r + targets[n];
+    const float yt = *pt - max;
+    float lane[4] = {0, 0, 0, 0};
+    for (int c = 0; c < Vp; c++) {
+      const float e = c < V ? expE(r[c] - max) : 0.0f;
+      r[c] = e;
+      lane[c & 3] += e;
+    }
+    const double sum = (double)lane[0] + (double)lane[1] + (double)lane[2] + (double)lane[3];
+    loss += std::log(sum) - (double)yt;
+    const float inv = (float)(1.0 / sum);
+    for (int c = 0; c < Vp; c++) r[c] = r[c] * inv;
+    *pt = *pt - 1;
+  }
+  return loss;
+}
+
+static void trainBackward(char* m, int hsO, int xsO, int ysO, int dhoutO, int dhrawO, int dhnextO, int T, int B, int H,
+                          int Hp, int V, int Vp, int WhhO, int WhyO, int dWhhO, int dWxhTO, int dWhyO, int dbhO, int dbyO,
+                          int maskO, int hdO) {
+  float* hs = (float*)(m + hsO);
+  const int32_t* xs = (const int32_t*)(m + xsO);
+  float* ys = (float*)(m + ysO);
+  float* dhout = (float*)(m + dhoutO);
+  float* dhraw = (float*)(m + dhrawO);
+  float* dhnext = (float*)(m + dhnextO);
+  const int N = T * B;
+  const size_t step = (size_t)B * Hp;
+  // dh from the outputs for all rows at once: dhout = dy · Why (⊙ mask)
+  gemm(dhout, Hp, ys, Vp, 1, (const float*)(m + WhyO), Hp, N, V, Hp);
+  if (maskO) {
+    const float* mask = (const float*)(m + maskO);
+    for (size_t i = 0; i < (size_t)N * Hp; i++) dhout[i] = dhout[i] * mask[i];
+  }
+  for (size_t i = 0; i < step; i++) dhnext[i] = 0;
+  float* wp = scratch(wscratch, stripFloats(H, Hp));
+  packStrips((const float*)(m + WhhO), H, Hp, Hp, wp);
+  float* xp = scratch(xscratch, panelFloats(B, H));
+  for (int t = T - 1; t >= 0; t--) {
+    const float* h = hs + (t + 1) * step;
+    const float* dho = dhout + t * step;
+    float* dr = dhraw + t * step;
+    for (size_t i = 0; i < step; i++) dr[i] = (1.0f - h[i] * h[i]) * (dho[i] + dhnext[i]);
+    if (t > 0) {
+      packPanels(dr, B, H, Hp, 1, xp);
+      gemmPacked(dhnext, Hp, xp, wp, B, H, Hp);
+    }
+  }
+  // dWhh[j][k] = Σ_n dhraw[n][j] · hprev[n][k];  dWhy[c][j] = Σ_n dy[n][c] · h[n][j] (hd under dropout)
+  gemm((float*)(m + dWhhO), Hp, dhraw, 1, Hp, hs, Hp, H, N, Hp);
+  gemm((float*)(m + dWhyO), Hp, ys, 1, Vp, maskO ? (const float*)(m + hdO) : hs + step, Hp, V, N, Hp);
+  float* dWxhT = (float*)(m + dWxhTO);
+  float* dbh = (float*)(m + dbhO);
+  for (size_t i = 0; i < (size_t)V * Hp; i++) dWxhT[i] = 0;
+  for (int j = 0; j < Hp; j++) dbh[j] = 0;
+  for (int n = 0; n < N; n++) {
+    const float* d = dhraw + (size_t)n * Hp;
+    float* col = dWxhT + (size_t)xs[n] * Hp;
+    for (int j = 0; j < Hp; j++) {
+      col[j] += d[j];
+      dbh[j] += d[j];
+    }
+  }
+  float* dby = (float*)(m + dbyO);
+  for (int c = 0; c < Vp; c++) dby[c] = 0;
+  for (int n = 0; n < N; n++)
+    for (int c = 0; c < Vp; c++) dby[c] += ys[(size_t)n * Vp + c];
+}
+
+static void transpose(char* m, int srcO, int dstO, int rows, int cols, int lds, int ldd) {
+  const float* src = (const float*)(m + srcO);
+  float* dst = (float*)(m + dstO);
+  for (int r0 = 0; r0 < rows; r0 += 16)
+    for (int c0 = 0; c0 < cols; c0 += 16)
+      for (int r = r0; r < std::min(r0 + 16, rows); r++)
+        for (int c = c0; c < std::min(c0 + 16, cols); c++) dst[(size_t)c * ldd + r] = src[(size_t)r * lds + c];
+}
