@@ -58,19 +58,23 @@ struct Kernels {
   void (*transpose)(char*, int, int, int, int, int, int);
 };
 
-const Kernels* pick() {
-  static const Kernels k512 = {"avx512", avx512::trainForward, avx512::softmaxLoss, avx512::trainBackward, avx512::transpose};
-  static const Kernels k2 = {"avx2", avx2::trainForward, avx2::softmaxLoss, avx2::trainBackward, avx2::transpose};
+const Kernels k512 = {"avx512", avx512::trainForward, avx512::softmaxLoss, avx512::trainBackward, avx512::transpose};
+const Kernels k2 = {"avx2", avx2::trainForward, avx2::softmaxLoss, avx2::trainBackward, avx2::transpose};
+
+// The instruction sets this CPU runs, widest first.
+std::vector<const Kernels*> supported() {
+  std::vector<const Kernels*> out;
   __builtin_cpu_init();
-  if (__builtin_cpu_supports("avx512f")) return &k512;
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return &k2;
-  return nullptr;
+  if (__builtin_cpu_supports("avx512f")) out.push_back(&k512);
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) out.push_back(&k2);
+  return out;
 }
 
-const Kernels* kernels = pick();
+const std::vector<const Kernels*> isas = supported();
 
 // A bound buffer: its base address, kept alive by a reference for as long as the kernels object lives.
 struct Bound {
+  const Kernels* kernels;
   char* base;
   size_t bytes;
   napi_ref buffer;
@@ -104,7 +108,7 @@ napi_value TrainForward(napi_env env, napi_callback_info info) {
   int a[15];
   Bound* b;
   if (!args(env, info, 15, argv, &b) || !ints(env, argv, 15, a)) return nullptr;
-  kernels->trainForward(b->base, a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14]);
+  b->kernels->trainForward(b->base, a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14]);
   return nullptr;
 }
 
@@ -114,7 +118,7 @@ napi_value SoftmaxLoss(napi_env env, napi_callback_info info) {
   Bound* b;
   if (!args(env, info, 5, argv, &b) || !ints(env, argv, 5, a)) return nullptr;
   napi_value out;
-  napi_create_double(env, kernels->softmaxLoss(b->base, a[0], a[1], a[2], a[3], a[4]), &out);
+  napi_create_double(env, b->kernels->softmaxLoss(b->base, a[0], a[1], a[2], a[3], a[4]), &out);
   return out;
 }
 
@@ -123,7 +127,7 @@ napi_value TrainBackward(napi_env env, napi_callback_info info) {
   int a[21];
   Bound* b;
   if (!args(env, info, 21, argv, &b) || !ints(env, argv, 21, a)) return nullptr;
-  kernels->trainBackward(b->base, a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14],
+  b->kernels->trainBackward(b->base, a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14],
                          a[15], a[16], a[17], a[18], a[19], a[20]);
   return nullptr;
 }
@@ -133,7 +137,7 @@ napi_value Transpose(napi_env env, napi_callback_info info) {
   int a[6];
   Bound* b;
   if (!args(env, info, 6, argv, &b) || !ints(env, argv, 6, a)) return nullptr;
-  kernels->transpose(b->base, a[0], a[1], a[2], a[3], a[4], a[5]);
+  b->kernels->transpose(b->base, a[0], a[1], a[2], a[3], a[4], a[5]);
   return nullptr;
 }
 
@@ -143,21 +147,33 @@ void Release(napi_env env, void* data, void*) {
   delete b;
 }
 
-// bind(buffer: ArrayBuffer) → { trainForward, softmaxLoss, trainBackward, transpose } on that buffer.
+// bind(buffer: ArrayBuffer, isa?: string) → { trainForward, softmaxLoss, trainBackward, transpose } on that buffer,
+// with the widest instruction set of this CPU or the one named (tests run each).
 napi_value Bind(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
+  size_t argc = 2;
+  napi_value argv[2];
   napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
   bool isBuffer = false;
   if (argc < 1 || napi_is_arraybuffer(env, argv[0], &isBuffer) != napi_ok || !isBuffer) {
     napi_throw_type_error(env, nullptr, "bind expects an ArrayBuffer");
     return nullptr;
   }
+  const Kernels* kernels = isas.empty() ? nullptr : isas[0];
+  napi_valuetype type = napi_undefined;
+  if (argc > 1) napi_typeof(env, argv[1], &type);
+  if (type == napi_string) {
+    char name[16] = "";
+    napi_get_value_string_utf8(env, argv[1], name, sizeof name, nullptr);
+    kernels = nullptr;
+    for (const Kernels* k : isas)
+      if (std::strcmp(k->isa, name) == 0) kernels = k;
+  }
   if (!kernels) {
-    napi_throw_error(env, nullptr, "this CPU has neither AVX-512 nor AVX2 with FMA");
+    napi_throw_error(env, nullptr, "this CPU does not run the instruction set asked for (AVX-512, or AVX2 with FMA)");
     return nullptr;
   }
   Bound* b = new Bound();
+  b->kernels = kernels;
   void* data;
   napi_get_arraybuffer_info(env, argv[0], &data, &b->bytes);
   b->base = (char*)data;
@@ -178,12 +194,16 @@ napi_value Bind(napi_env env, napi_callback_info info) {
 }
 
 napi_value Init(napi_env env, napi_value exports) {
-  napi_value fn, isa;
+  napi_value fn, list;
   napi_create_function(env, "bind", NAPI_AUTO_LENGTH, Bind, nullptr, &fn);
   napi_set_named_property(env, exports, "bind", fn);
-  if (kernels) napi_create_string_utf8(env, kernels->isa, NAPI_AUTO_LENGTH, &isa);
-  else napi_get_null(env, &isa);
-  napi_set_named_property(env, exports, "isa", isa);
+  napi_create_array_with_length(env, isas.size(), &list);
+  for (size_t i = 0; i < isas.size(); i++) {
+    napi_value name;
+    napi_create_string_utf8(env, isas[i]->isa, NAPI_AUTO_LENGTH, &name);
+    napi_set_element(env, list, (uint32_t)i, name);
+  }
+  napi_set_named_property(env, exports, "isas", list);
   return exports;
 }
 

@@ -110,8 +110,8 @@ export function register(program: Command): void {
     .option('--checkpoint <path>', 'checkpoint file (default: checkpoints/<out name>.ckpt.npz)')
     .addOption(new Option('--checkpoint-minutes <M>', 'write a checkpoint every M minutes (also on Ctrl-C and at the end)').argParser(num('the checkpoint interval', 0.01, 1e6)).default(5))
     .option('--resume [checkpoint]', 'continue a run from its checkpoint (optimizer state, step, streams, curves); budget and reporting flags may change, hyper-parameters may not')
-    .addOption(new Option('--threads <n>', 'threads for the WASM kernels: 2 splits the streams over both cores (needs --batch ≥ 2)').choices(['1', '2']).default('1'))
-    .addOption(new Option('--engine <name>', 'training arithmetic: auto (WASM kernels when built), reference (float64 JS), kernel').choices(ENGINE_NAMES).default('auto'))
+    .addOption(new Option('--threads <n>', 'threads for the kernels: 2 splits the streams over both cores (needs --batch ≥ 2)').choices(['1', '2']).default('1'))
+    .addOption(new Option('--engine <name>', 'training arithmetic: auto (float32 kernels when built: native, else WASM), reference (float64 JS), kernel').choices(ENGINE_NAMES).default('auto'))
     .option('--no-progress', 'no progress bar (log lines only)')
     .option('--json', 'print the final summary as one JSON object on the last stdout line')
     .action(async (opts: TrainOpts, cmd: Command) => {

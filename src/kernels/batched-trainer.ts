@@ -1,6 +1,6 @@
 /**
- * Batched float32 training kernels on WASM SIMD: forward and backward (BPTT) for B streams × T steps,
- * with every product a matrix–matrix one (the recurrence steps all B streams at once; the output layer
+ * Batched float32 training kernels (WASM SIMD, or the native ones of native.ts): forward and backward (BPTT)
+ * for B streams × T steps, with every product a matrix–matrix one (the recurrence steps all B streams at once; the output layer
  * and the weight gradients run over all B·T rows at once).
  *
  * API (stable):
@@ -31,7 +31,7 @@
 import { allocWeights, type Params32, type ParamsLike, type WeightPtrs, writeWeights } from './layout.ts';
 import { copyIndexBatch } from './index-batch.ts';
 import { ParallelBatchedTrainer } from './parallel-trainer.ts';
-import { NativeArena, type TrainingBackend, trainingBackend } from './native.ts';
+import { NativeArena, type NativeIsa, type TrainingBackend, trainingBackend } from './native.ts';
 import { Arena, KernelsMissingError, type TrainingArena } from './wasm.ts';
 
 export type { Params32 } from './layout.ts';
@@ -59,6 +59,8 @@ export interface TrainerOptions {
   threads?: number;
   /** The kernels: 'native', or a WASM build ('fma', 'simd'); by default trainingBackend()'s pick. */
   backend?: TrainingBackend;
+  /** With 'native': the instruction set (by default the widest this CPU runs). */
+  isa?: NativeIsa;
 }
 
 export function createBatchedTrainer(H: number, V: number, B: number, T: number, opts: TrainerOptions = {}): BatchedTrainer {
@@ -66,8 +68,9 @@ export function createBatchedTrainer(H: number, V: number, B: number, T: number,
   if (threads !== 1 && threads !== 2) throw new RangeError(`threads must be 1 or 2, got ${threads}`);
   const backend = opts.backend ?? trainingBackend();
   if (!backend) throw new KernelsMissingError('the training kernels are not built: run `npm run build:kernels`');
-  if (threads === 2 && B >= 2) return new ParallelBatchedTrainer(H, V, B, T, backend, (h, v, b, t) => new KernelBatchedTrainer(h, v, b, t, backend));
-  return new KernelBatchedTrainer(H, V, B, T, backend);
+  const make = (h: number, v: number, b: number, t: number) => new KernelBatchedTrainer(h, v, b, t, backend, opts.isa);
+  if (threads === 2 && B >= 2) return new ParallelBatchedTrainer(H, V, B, T, { backend, isa: opts.isa }, make);
+  return make(H, V, B, T);
 }
 
 class KernelBatchedTrainer implements BatchedTrainer {
@@ -100,12 +103,13 @@ class KernelBatchedTrainer implements BatchedTrainer {
     readonly B: number,
     readonly T: number,
     backend: TrainingBackend,
+    isa?: NativeIsa,
   ) {
     for (const [name, v] of [['H', H], ['V', V], ['B', B], ['T', T]] as const) {
       if (!Number.isInteger(v) || v < 1) throw new RangeError(`${name} must be a positive whole number, got ${v}`);
     }
     const wasm = backend === 'native' ? null : new Arena(backend);
-    const a = (this.arena = wasm ?? new NativeArena());
+    const a = (this.arena = wasm ?? new NativeArena(isa));
     this.w = allocWeights(a, H, V, 'train');
     const { Hp, Vp } = this.w;
     const N = B * T;

@@ -12,10 +12,13 @@ import { type KernelVariant, kernelVariant, type TrainingArena, type TrainingExp
 
 export const NATIVE_ADDON = fileURLToPath(new URL('../../native/build/Release/bard_native.node', import.meta.url));
 
+export type NativeIsa = 'avx512' | 'avx2';
+
 interface NativeAddon {
-  /** The instruction set the addon picked for this CPU, or null when it has none of its own. */
-  isa: 'avx512' | 'avx2' | null;
-  bind(buffer: ArrayBuffer): TrainingExports;
+  /** The instruction sets the addon has kernels for that this CPU runs, widest first (empty: none). */
+  isas: NativeIsa[];
+  /** The kernels on that buffer, with the widest instruction set or the one named. */
+  bind(buffer: ArrayBuffer, isa?: NativeIsa): TrainingExports;
 }
 
 let addon: NativeAddon | null | undefined;
@@ -26,7 +29,7 @@ function nativeAddon(): NativeAddon | null {
     if (existsSync(NATIVE_ADDON)) {
       try {
         const loaded = createRequire(import.meta.url)(NATIVE_ADDON) as NativeAddon;
-        if (loaded.isa) addon = loaded;
+        if (loaded.isas.length > 0) addon = loaded;
       } catch {
         // built for another Node ABI or machine: WASM serves instead
       }
@@ -35,9 +38,9 @@ function nativeAddon(): NativeAddon | null {
   return addon;
 }
 
-/** 'avx512' or 'avx2' when the native kernels are built and run on this CPU, else null. */
-export function nativeIsa(): NativeAddon['isa'] {
-  return nativeAddon()?.isa ?? null;
+/** The instruction sets the native kernels run here, widest first; empty when they are not built or this CPU has neither. */
+export function nativeIsas(): NativeIsa[] {
+  return nativeAddon()?.isas ?? [];
 }
 
 export type TrainingBackend = 'native' | KernelVariant;
@@ -61,10 +64,11 @@ export class NativeArena implements TrainingArena {
   private bound: TrainingExports;
   private top = 64;
 
-  constructor() {
+  /** `isa` picks the instruction set (tests run each); by default the widest this CPU runs. */
+  constructor(private readonly isa?: NativeIsa) {
     const a = nativeAddon();
     if (!a) throw new Error(`the native kernels are not built or do not run on this CPU (${NATIVE_ADDON}): run \`npm run build:native\``);
-    this.bound = a.bind(this.buffer);
+    this.bound = a.bind(this.buffer, isa);
   }
 
   get exports(): TrainingExports {
@@ -79,7 +83,7 @@ export class NativeArena implements TrainingArena {
       const grown = new ArrayBuffer(Math.max(this.top, 2 * this.buffer.byteLength));
       new Uint8Array(grown).set(new Uint8Array(this.buffer));
       this.buffer = grown;
-      this.bound = nativeAddon()!.bind(grown);
+      this.bound = nativeAddon()!.bind(grown, this.isa);
     }
     return ptr;
   }

@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { BatchedLoss, BatchedTrainer, IndexBatch } from './batched-trainer.ts';
 import { copyIndexBatch } from './index-batch.ts';
-import type { TrainingBackend } from './native.ts';
+import type { NativeIsa, TrainingBackend } from './native.ts';
 import type { ParamsLike } from './layout.ts';
 import { allocShared, CTL, type SharedBatch, sharedViews } from './shared-batch.ts';
 
@@ -27,7 +27,7 @@ export class ParallelBatchedTrainer implements BatchedTrainer {
     readonly V: number,
     readonly B: number,
     readonly T: number,
-    backend: TrainingBackend,
+    kernels: { backend: TrainingBackend; isa?: NativeIsa },
     makeTrainer: (H: number, V: number, B: number, T: number) => BatchedTrainer,
   ) {
     if (B < 2) throw new RangeError('a parallel trainer needs at least 2 streams');
@@ -35,7 +35,7 @@ export class ParallelBatchedTrainer implements BatchedTrainer {
     this.own = makeTrainer(H, V, this.split, T);
     this.shared = allocShared(H, V, B, T, { first: this.split, count: B - this.split });
     this.v = sharedViews(this.shared);
-    this.worker = new Worker(new URL('./trainer-worker.mjs', import.meta.url), { workerData: { ...this.shared, backend } });
+    this.worker = new Worker(new URL('./trainer-worker.mjs', import.meta.url), { workerData: { ...this.shared, ...kernels } });
     this.worker.on('error', (err) => (this.workerError = err));
     this.worker.unref();
   }

@@ -1,16 +1,16 @@
 import { workerData } from 'node:worker_threads';
 import { createBatchedTrainer } from './batched-trainer.ts';
-import type { TrainingBackend } from './native.ts';
+import type { NativeIsa, TrainingBackend } from './native.ts';
 import { type SharedBatch, sharedViews, CTL } from './shared-batch.ts';
 
 /**
  * One thread of a parallel trainer: waits for a request in shared memory, computes loss and gradients
  * for its slice of the streams with its own kernel instance, writes them back and signals.
  */
-const shared = workerData as SharedBatch & { backend: TrainingBackend };
+const shared = workerData as SharedBatch & { backend: TrainingBackend; isa?: NativeIsa };
 const v = sharedViews(shared);
 const { H, V, T, part } = shared;
-const trainer = createBatchedTrainer(H, V, part.count, T, { backend: shared.backend });
+const trainer = createBatchedTrainer(H, V, part.count, T, { backend: shared.backend, isa: shared.isa });
 const params = { H, V, Wxh: v.params.Wxh, Whh: v.params.Whh, Why: v.params.Why, bh: v.params.bh, by: v.params.by };
 const lo = part.first * T;
 const hi = (part.first + part.count) * T;

@@ -6,35 +6,38 @@ export type EngineName = (typeof ENGINE_NAMES)[number];
 
 /**
  * The arithmetic behind a training step. 'reference' is the float64 JS path (min-char-rnn's numbers);
- * 'kernel' the WASM SIMD batched kernels (float32 matrix–matrix products, checked against the float64
- * reference in test/kernels and test/train); 'auto' takes the kernels when they are built.
+ * 'kernel' the batched float32 kernels (matrix–matrix products, checked against the float64 reference in
+ * test/kernels and test/train): native ones (AVX-512 or AVX2) when built, else WASM SIMD; 'auto' takes the
+ * kernels when they are built.
  * The optimiser, clipping and the parameters themselves stay float64 whatever the engine.
  */
 export async function chooseEngine(name: EngineName, threads: 1 | 2 = 1): Promise<BatchEngine> {
   if (name === 'reference') return referenceEngine;
   const kernel = await kernelEngine(threads);
   if (kernel) return kernel;
-  if (name === 'kernel') throw new Error('the WASM training kernels are not available: run `npm run build:kernels`');
+  if (name === 'kernel') throw new Error('the training kernels are not available: run `npm run build:kernels`');
   return referenceEngine;
 }
 
 /**
- * The batched WASM kernel as a BatchEngine, or null when the kernels are not built. With 2 threads the
- * streams are split over this thread and a worker thread (both cores), same arithmetic per stream.
+ * The batched kernel as a BatchEngine, or null when no kernels are built. With 2 threads the streams are
+ * split over this thread and a worker thread (both cores), same arithmetic per stream. Its name says which
+ * kernels: native-f32 or wasm-f32, with x2 for two threads.
  */
 export async function kernelEngine(threads: 1 | 2 = 1): Promise<BatchEngine | null> {
-  const { kernelsAvailable } = await import('../kernels/wasm.ts');
-  if (!kernelsAvailable()) return null;
+  const { trainingBackend } = await import('../kernels/native.ts');
+  const backend = trainingBackend();
+  if (!backend) return null;
   const { createBatchedTrainer } = await import('../kernels/batched-trainer.ts');
   type Kernel = ReturnType<typeof createBatchedTrainer>;
   let kernel: Kernel | null = null;
   return {
-    name: threads === 2 ? 'wasm-f32x2' : 'wasm-f32',
+    name: `${backend === 'native' ? 'native' : 'wasm'}-f32${threads === 2 ? 'x2' : ''}`,
     lossAndGrads(p: Params, inputs: Int32Array, targets: Int32Array, h: Float64Array, grads: Params, B: number, T: number, mask?: Float32Array): number {
       // One kernel instance holds its buffers for one (H, V, B, T); a run never changes them.
       if (!kernel || kernel.H !== p.H || kernel.V !== p.V || kernel.B !== B || kernel.T !== T) {
         void kernel?.close(); // a new shape: let the old instance's thread go
-        kernel = createBatchedTrainer(p.H, p.V, B, T, { threads });
+        kernel = createBatchedTrainer(p.H, p.V, B, T, { threads, backend });
       }
       const r = kernel.lossAndGrads(p, inputs, targets, h, mask);
       // The kernel sums over streams; the trainer's contract is the mean (so B = 1 is min-char-rnn).

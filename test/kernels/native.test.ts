@@ -1,0 +1,100 @@
+import { readFileSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createBatchedTrainer } from '../../src/kernels/batched-trainer.ts';
+import { NativeArena, nativeIsas, trainingBackend } from '../../src/kernels/native.ts';
+import { kernelVariant } from '../../src/kernels/wasm.ts';
+import { initParams } from '../../src/rnn/params.ts';
+import { Rng } from '../../src/rnn/rng.ts';
+
+/** The CPU's feature flags (Linux), or null elsewhere. */
+function cpuFlags(): Set<string> | null {
+  try {
+    const line = readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((l) => l.startsWith('flags'));
+    return line ? new Set(line.split(':')[1].trim().split(/\s+/)) : null;
+  } catch {
+    return null;
+  }
+}
+
+const flags = cpuFlags();
+
+describe('native training kernels', () => {
+  it('are built by npm ci and run every instruction set this CPU has', () => {
+    // These machines are x86-64 Linux with a C++ compiler: a failed build would silently cost the speed.
+    expect(flags).not.toBeNull();
+    const want = [...(flags!.has('avx512f') ? ['avx512'] : []), ...(flags!.has('avx2') && flags!.has('fma') ? ['avx2'] : [])];
+    expect(want.length).toBeGreaterThan(0);
+    expect(nativeIsas()).toEqual(want);
+  });
+
+  const original = process.env.BARD_KERNELS;
+  afterEach(() => {
+    if (original === undefined) delete process.env.BARD_KERNELS;
+    else process.env.BARD_KERNELS = original;
+  });
+
+  it('train by default, and BARD_KERNELS=fma or simd asks for a WASM build', () => {
+    delete process.env.BARD_KERNELS;
+    expect(trainingBackend()).toBe('native');
+    process.env.BARD_KERNELS = 'simd';
+    expect(trainingBackend()).toBe('simd');
+    process.env.BARD_KERNELS = 'fma';
+    expect(trainingBackend()).toBe(kernelVariant());
+  });
+
+  // Every product element is the chain acc = fma(x, w, acc) in the order of k on both, and the elementwise code does
+  // the same float32 operations in the same order: so gradients and states agree with the WASM FMA build bit for bit.
+  it.each([
+    // H, V, B, T, dropout
+    [37, 11, 5, 7, false], // rows, columns and strips all partial
+    [64, 65, 9, 13, true],
+    [300, 65, 32, 12, false], // K past one chunk (256) in the recurrence and in the weight gradients (N = 384)
+  ])('H=%i V=%i B=%i T=%i dropout=%s: same bits as the WASM FMA build, on each instruction set', (H, V, B, T, dropout) => {
+    expect(kernelVariant()).toBe('fma');
+    const rng = new Rng(H + B + T);
+    const p = initParams(H, V, () => rng.normal(), 0.08);
+    for (let j = 0; j < H; j++) p.bh[j] = 0.1 * rng.normal();
+    for (let c = 0; c < V; c++) p.by[c] = 0.1 * rng.normal();
+    const inputs = Int32Array.from({ length: B * T }, () => Math.floor(rng.next() * V));
+    const targets = Int32Array.from({ length: B * T }, () => Math.floor(rng.next() * V));
+    const hprev = Float64Array.from({ length: B * H }, () => 0.5 * rng.normal());
+    const mask = dropout ? Float32Array.from({ length: B * T * H }, () => (rng.next() < 0.25 ? 0 : 4 / 3)) : undefined;
+    const wasm = createBatchedTrainer(H, V, B, T, { backend: 'fma' }).lossAndGrads(p, inputs, targets, hprev, mask);
+    for (const isa of nativeIsas()) {
+      const native = createBatchedTrainer(H, V, B, T, { backend: 'native', isa }).lossAndGrads(p, inputs, targets, hprev, mask);
+      expect(native.h).toEqual(wasm.h);
+      for (const name of ['Wxh', 'Whh', 'Why', 'bh', 'by'] as const) expect(native.grads[name]).toEqual(wasm.grads[name]);
+      // The loss adds float64 logarithms (C's log against V8's Math.log, which may differ in the last bit).
+      expect(Math.abs(native.loss - wasm.loss)).toBeLessThan(1e-9 * wasm.loss);
+    }
+    expect(wasm.grads.Whh.some((v) => v !== 0)).toBe(true);
+  });
+
+  it('split over two threads: the same states as on one', () => {
+    const H = 48, V = 20, B = 6, T = 9;
+    const rng = new Rng(4);
+    const p = initParams(H, V, () => rng.normal(), 0.1);
+    const inputs = Int32Array.from({ length: B * T }, () => Math.floor(rng.next() * V));
+    const hprev = new Float64Array(B * H);
+    const one = createBatchedTrainer(H, V, B, T, { backend: 'native' }).lossAndGrads(p, inputs, inputs, hprev);
+    const pair = createBatchedTrainer(H, V, B, T, { backend: 'native', threads: 2 });
+    try {
+      const two = pair.lossAndGrads(p, inputs, inputs, hprev);
+      expect(two.h).toEqual(one.h);
+      for (let i = 0; i < one.grads.Whh.length; i++) expect(two.grads.Whh[i]).toBeCloseTo(one.grads.Whh[i], 4);
+    } finally {
+      void pair.close();
+    }
+  });
+
+  it('an arena keeps what was written when it grows, and its new space is zeroed', () => {
+    const a = new NativeArena();
+    const first = a.allocF32(100);
+    a.f32().fill(2.5, first >> 2, (first >> 2) + 100);
+    const big = a.allocF32(1 << 20);
+    const m = a.f32();
+    expect(m.byteLength).toBeGreaterThanOrEqual(big + 4 * (1 << 20));
+    expect([...m.subarray(first >> 2, (first >> 2) + 100)].every((v) => v === 2.5)).toBe(true);
+    expect(m.subarray(big >> 2, (big >> 2) + (1 << 20)).some((v) => v !== 0)).toBe(false);
+  });
+});
