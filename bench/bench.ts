@@ -12,9 +12,8 @@
  *                             (model thread + continuous-batching scheduler, bench/serve.ts):
  *                             sampled characters per second, all streams together
  *
- * `kernels` names the WASM build that ran: 'fma' (relaxed SIMD, fused multiply-adds) or 'simd' (BARD_KERNELS=simd);
- * `training_kernels` the kernels of the training figures: 'native-avx512' or 'native-avx2' (src/kernels/native.ts),
- * or the WASM build when the native ones are not built or BARD_KERNELS names a WASM build.
+ * `kernels` names the kernels that ran: 'native-avx512' or 'native-avx2' (src/kernels/native.ts), or, when those are
+ * not built or BARD_KERNELS names one, the WASM build: 'fma' (relaxed SIMD, fused multiply-adds) or 'simd'.
  * The text is tinyshakespeare from ../shared/data when present (its 65 symbols), else random indices
  * over 65 symbols: the arithmetic, and so the speed, does not depend on the values.
  * Wall-clock rates are what the JSON reports; the lines before it also give each rate per CPU-second
@@ -24,7 +23,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createBatchedTrainer } from '../src/kernels/batched-trainer.ts';
-import { nativeIsas, trainingBackend } from '../src/kernels/native.ts';
+import { nativeIsas, kernelBackend } from '../src/kernels/native.ts';
 import { kernelsAvailable, kernelVariant } from '../src/kernels/wasm.ts';
 import { complete } from '../src/rnn/generate.ts';
 import { lossFun } from '../src/rnn/loss.ts';
@@ -35,7 +34,7 @@ import { Rng } from '../src/rnn/rng.ts';
 import { measureServing } from './serve.ts';
 
 const H = 250;
-const training = trainingBackend();
+const backend = kernelBackend();
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
 
 if (!kernelsAvailable()) {
@@ -101,11 +100,11 @@ function windows(B: number, T: number, at: number[]): { inputs: Int32Array; targ
 }
 
 /** One optimiser step from float32 kernel gradients: clip to [−5, 5], Adagrad (lr 0.1) on the float64 parameters. */
-function kernelTrainer(B: number, T: number, threads = 1, backend = training ?? undefined): () => number {
+function kernelTrainer(B: number, T: number, threads = 1, kernels = backend ?? undefined): () => number {
   const p: Params = initParams(H, V, () => rng.normal(), 0.01);
   const mem = zerosLike(p);
   const g = zerosLike(p);
-  const trainer = createBatchedTrainer(H, V, B, T, { threads, backend });
+  const trainer = createBatchedTrainer(H, V, B, T, { threads, backend: kernels });
   const at = Array.from({ length: B }, (_, b) => Math.floor((b * data.length) / B));
   let h: ArrayLike<number> = new Float32Array(B * H);
   return () => {
@@ -139,7 +138,7 @@ const b1s25Reference = measure('train b1 s25 (float64 reference)', referenceTrai
 const batched = measure('train b32 s100 (kernel, 1 thread)', kernelTrainer(32, 100), SECONDS + 1);
 const batched2 = measure('train b32 s100 (kernel, 2 threads)', kernelTrainer(32, 100, 2), SECONDS + 1);
 const wasm = kernelVariant()!;
-const batchedWasm = training === 'native' ? measure(`train b32 s100 (WASM ${wasm}, 1 thread)`, kernelTrainer(32, 100, 1, wasm), SECONDS + 1) : batched;
+const batchedWasm = backend === 'native' ? measure(`train b32 s100 (WASM ${wasm}, 1 thread)`, kernelTrainer(32, 100, 1, wasm), SECONDS + 1) : batched;
 
 // ---- serving: n concurrent generations through the worker's real serving path (model thread + scheduler)
 const serve: Record<string, number> = {};
@@ -152,8 +151,7 @@ for (const n of [1, 8, 32, 64]) {
 console.log(
   JSON.stringify({
     hidden: H,
-    kernels: kernelVariant(),
-    training_kernels: training === 'native' ? `native-${nativeIsas()[0]}` : training,
+    kernels: backend === 'native' ? `native-${nativeIsas()[0]}` : backend,
     sample_chars_per_s: Math.round(sample.wall),
     train_chars_per_s: {
       b1s25: Math.round(b1s25.wall),

@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "bard_native",
-      "sources": ["train.cc"],
+      "sources": ["kernels.cc"],
       "cflags_cc!": ["-O2", "-O3"],
       "cflags_cc": ["-O3", "-ffp-contract=off", "-fno-math-errno", "-std=c++17"]
     }

@@ -31,8 +31,8 @@
 import { allocWeights, type Params32, type ParamsLike, type WeightPtrs, writeWeights } from './layout.ts';
 import { copyIndexBatch } from './index-batch.ts';
 import { ParallelBatchedTrainer } from './parallel-trainer.ts';
-import { NativeArena, type NativeIsa, type TrainingBackend, trainingBackend } from './native.ts';
-import { Arena, KernelsMissingError, type TrainingArena } from './wasm.ts';
+import { type KernelBackend, kernelBackend, type NativeIsa, newArena } from './native.ts';
+import { Arena, KernelsMissingError, type KernelArena } from './wasm.ts';
 
 export type { Params32 } from './layout.ts';
 
@@ -57,8 +57,8 @@ export interface BatchedTrainer {
 export interface TrainerOptions {
   /** 1 (default) or 2: run half of the streams on a worker thread. */
   threads?: number;
-  /** The kernels: 'native', or a WASM build ('fma', 'simd'); by default trainingBackend()'s pick. */
-  backend?: TrainingBackend;
+  /** The kernels: 'native', or a WASM build ('fma', 'simd'); by default kernelBackend()'s pick. */
+  backend?: KernelBackend;
   /** With 'native': the instruction set (by default the widest this CPU runs). */
   isa?: NativeIsa;
 }
@@ -66,7 +66,7 @@ export interface TrainerOptions {
 export function createBatchedTrainer(H: number, V: number, B: number, T: number, opts: TrainerOptions = {}): BatchedTrainer {
   const threads = opts.threads ?? 1;
   if (threads !== 1 && threads !== 2) throw new RangeError(`threads must be 1 or 2, got ${threads}`);
-  const backend = opts.backend ?? trainingBackend();
+  const backend = opts.backend ?? kernelBackend();
   if (!backend) throw new KernelsMissingError('the training kernels are not built: run `npm run build:kernels`');
   const make = (h: number, v: number, b: number, t: number) => new KernelBatchedTrainer(h, v, b, t, backend, opts.isa);
   if (threads === 2 && B >= 2) return new ParallelBatchedTrainer(H, V, B, T, { backend, isa: opts.isa }, make);
@@ -74,7 +74,7 @@ export function createBatchedTrainer(H: number, V: number, B: number, T: number,
 }
 
 class KernelBatchedTrainer implements BatchedTrainer {
-  private readonly arena: TrainingArena;
+  private readonly arena: KernelArena;
   private readonly w: WeightPtrs;
   private readonly hs: number;
   private readonly xs: number;
@@ -102,14 +102,14 @@ class KernelBatchedTrainer implements BatchedTrainer {
     readonly V: number,
     readonly B: number,
     readonly T: number,
-    backend: TrainingBackend,
+    backend: KernelBackend,
     isa?: NativeIsa,
   ) {
     for (const [name, v] of [['H', H], ['V', V], ['B', B], ['T', T]] as const) {
       if (!Number.isInteger(v) || v < 1) throw new RangeError(`${name} must be a positive whole number, got ${v}`);
     }
-    const wasm = backend === 'native' ? null : new Arena(backend);
-    const a = (this.arena = wasm ?? new NativeArena(isa));
+    const a = (this.arena = newArena(backend, isa));
+    const wasm = a instanceof Arena ? a : null;
     this.w = allocWeights(a, H, V, 'train');
     const { Hp, Vp } = this.w;
     const N = B * T;

@@ -11,7 +11,7 @@ const samplers = new WeakMap<object, BatchSampler>();
 /**
  * Reads `prompt` from state h0 and samples `length` characters with the float32 kernels: a batch of one,
  * so exactly what a continuous-batching worker produces for the same stream. Returns the sampled indices,
- * or null when the WASM kernels are not built (callers then use the float64 path).
+ * or null when the kernels are not built (callers then use the float64 path).
  */
 export function sampleStream(
   params: ParamsLike,

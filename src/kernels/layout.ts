@@ -1,4 +1,4 @@
-import { pad4, type TrainingArena } from './wasm.ts';
+import { pad4, type KernelArena } from './wasm.ts';
 
 /** Params with any numeric arrays (Float64Array from src/rnn, or Float32Array), min-char-rnn's row-major layout. */
 export interface ParamsLike {
@@ -59,7 +59,7 @@ export interface WeightPtrs {
   raw: number;
 }
 
-export function allocWeights(arena: TrainingArena, H: number, V: number, mode: 'step' | 'train'): WeightPtrs {
+export function allocWeights(arena: KernelArena, H: number, V: number, mode: 'step' | 'train'): WeightPtrs {
   const Hp = pad4(H);
   const Vp = pad4(V);
   const train = mode === 'train';
@@ -83,7 +83,7 @@ export function allocWeights(arena: TrainingArena, H: number, V: number, mode: '
 }
 
 /** Copies (and rounds to float32) the parameters into the kernel layout. Pads were zeroed by alloc and stay zero. */
-export function writeWeights(arena: TrainingArena, w: WeightPtrs, p: ParamsLike): void {
+export function writeWeights(arena: KernelArena, w: WeightPtrs, p: ParamsLike): void {
   const { H, V, Hp, Vp } = w;
   if (p.H !== H || p.V !== V) throw new Error(`parameters are H=${p.H}, V=${p.V} but the kernels were built for H=${H}, V=${V}`);
   const sizes = { Wxh: H * V, Whh: H * H, Why: V * H, bh: H, by: V } as const;

@@ -1,13 +1,14 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { type KernelVariant, kernelVariant, type TrainingArena, type TrainingExports } from './wasm.ts';
+import { Arena, type ArenaExports, type KernelArena, type KernelVariant, kernelVariant } from './wasm.ts';
 
 /**
- * The native training kernels (native/train.cc, built by `npm ci` through `npm run build:native`): the
- * batched trainer's forward, softmax and BPTT with AVX-512 or AVX2 vectors, where WASM SIMD has 128 bits.
- * Same memory layout and same float32 results as the WASM kernels (test/kernels/native.test.ts). When the
- * addon did not build (no C++ compiler) or this CPU has neither instruction set, training runs on WASM.
+ * The native kernels (native/kernels.cc, built by `npm ci` through `npm run build:native`): the batched
+ * trainer's forward, softmax and BPTT, and the generation step, with AVX-512 or AVX2 vectors where WASM SIMD
+ * has 128 bits. Same memory layout and the same float32 bits as the WASM relaxed-SIMD build
+ * (test/kernels/native.test.ts). When the addon did not build (no C++ compiler) or this CPU has neither
+ * instruction set, everything runs on WASM.
  */
 
 export const NATIVE_ADDON = fileURLToPath(new URL('../../native/build/Release/bard_native.node', import.meta.url));
@@ -18,7 +19,7 @@ interface NativeAddon {
   /** The instruction sets the addon has kernels for that this CPU runs, widest first (empty: none). */
   isas: NativeIsa[];
   /** The kernels on that buffer, with the widest instruction set or the one named. */
-  bind(buffer: ArrayBuffer, isa?: NativeIsa): TrainingExports;
+  bind(buffer: ArrayBuffer, isa?: NativeIsa): ArenaExports;
 }
 
 let addon: NativeAddon | null | undefined;
@@ -43,13 +44,13 @@ export function nativeIsas(): NativeIsa[] {
   return nativeAddon()?.isas ?? [];
 }
 
-export type TrainingBackend = 'native' | KernelVariant;
+export type KernelBackend = 'native' | KernelVariant;
 
 /**
- * The kernels batched training runs on: the native ones when they are available, unless BARD_KERNELS names a
- * WASM build ('fma' or 'simd'); else the WASM build kernelVariant() picks. Null when nothing is built.
+ * The kernels training and sampling run on: the native ones when they are available, unless BARD_KERNELS names
+ * a WASM build ('fma' or 'simd'); else the WASM build kernelVariant() picks. Null when nothing is built.
  */
-export function trainingBackend(): TrainingBackend | null {
+export function kernelBackend(): KernelBackend | null {
   const forced = process.env.BARD_KERNELS;
   if ((!forced || forced === 'native') && nativeAddon()) return 'native';
   return kernelVariant();
@@ -57,11 +58,12 @@ export function trainingBackend(): TrainingBackend | null {
 
 /**
  * An arena for the native kernels: an ArrayBuffer with the same bump allocator as the WASM Arena, so that a
- * trainer lays out its buffers the same way on either. Growing replaces the buffer (allocate first, then take views).
+ * trainer or a step kernel lays out its buffers the same way on either. Growing replaces the buffer (allocate
+ * first, then take views).
  */
-export class NativeArena implements TrainingArena {
+export class NativeArena implements KernelArena {
   private buffer = new ArrayBuffer(1 << 16);
-  private bound: TrainingExports;
+  private bound: ArenaExports;
   private top = 64;
 
   /** `isa` picks the instruction set (tests run each); by default the widest this CPU runs. */
@@ -71,7 +73,7 @@ export class NativeArena implements TrainingArena {
     this.bound = a.bind(this.buffer, isa);
   }
 
-  get exports(): TrainingExports {
+  get exports(): ArenaExports {
     return this.bound;
   }
 
@@ -99,4 +101,9 @@ export class NativeArena implements TrainingArena {
   i32(): Int32Array {
     return new Int32Array(this.buffer);
   }
+}
+
+/** A new arena on the given kernels (by default kernelBackend()'s pick). */
+export function newArena(backend: KernelBackend | null = kernelBackend(), isa?: NativeIsa): KernelArena {
+  return backend === 'native' ? new NativeArena(isa) : new Arena(backend);
 }

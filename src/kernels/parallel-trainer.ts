@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { BatchedLoss, BatchedTrainer, IndexBatch } from './batched-trainer.ts';
 import { copyIndexBatch } from './index-batch.ts';
-import type { NativeIsa, TrainingBackend } from './native.ts';
+import type { NativeIsa, KernelBackend } from './native.ts';
 import type { ParamsLike } from './layout.ts';
 import { allocShared, CTL, type SharedBatch, sharedViews } from './shared-batch.ts';
 
@@ -27,7 +27,7 @@ export class ParallelBatchedTrainer implements BatchedTrainer {
     readonly V: number,
     readonly B: number,
     readonly T: number,
-    kernels: { backend: TrainingBackend; isa?: NativeIsa },
+    kernels: { backend: KernelBackend; isa?: NativeIsa },
     makeTrainer: (H: number, V: number, B: number, T: number) => BatchedTrainer,
   ) {
     if (B < 2) throw new RangeError('a parallel trainer needs at least 2 streams');

@@ -1,8 +1,9 @@
 import { allocWeights, type ParamsLike, type WeightPtrs, writeWeights } from './layout.ts';
-import { Arena } from './wasm.ts';
+import { type KernelBackend, type NativeIsa, newArena } from './native.ts';
+import type { KernelArena } from './wasm.ts';
 
 /**
- * The float32 sampling step for up to `capacity` streams at once (rows 0..n-1), on WASM SIMD:
+ * The float32 sampling step for up to `capacity` streams at once (rows 0..n-1), on the native kernels or WASM SIMD:
  *   h = tanh(Wxh[:, ix] + Whh · h + bh)      step(ixs, n)
  *   y = Why · h + by                           computeLogits(n), then logitsOf(row)
  * One stream is the n = 1 case. Each row is computed by the same chain of float32 operations
@@ -19,7 +20,7 @@ export class RnnStepKernel {
   readonly H: number;
   readonly V: number;
   readonly capacity: number;
-  private readonly arena: Arena;
+  private readonly arena: KernelArena;
   private readonly w: WeightPtrs;
   private hCur: number;
   private hNext: number;
@@ -35,12 +36,13 @@ export class RnnStepKernel {
   readonly uniforms: Float64Array;
   readonly draws: Int32Array;
 
-  constructor(params: ParamsLike, capacity = 1) {
+  /** `backend` (and `isa`) pick the kernels, which tests run each; by default kernelBackend()'s pick. All give the same bits. */
+  constructor(params: ParamsLike, capacity = 1, backend?: KernelBackend, isa?: NativeIsa) {
     if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`capacity must be a positive whole number, got ${capacity}`);
     this.H = params.H;
     this.V = params.V;
     this.capacity = capacity;
-    this.arena = new Arena();
+    this.arena = newArena(backend, isa);
     this.w = allocWeights(this.arena, params.H, params.V, 'step');
     const { Hp, Vp } = this.w;
     this.hCur = this.arena.allocF32(capacity * Hp);
@@ -51,7 +53,7 @@ export class RnnStepKernel {
     this.drawPtrs = { invT: a.allocF32(capacity), u: a.alloc(8 * capacity), out: a.alloc(4 * capacity), scratch: a.allocF32(Vp) };
     this.m = a.f32();
     this.ixView = a.i32();
-    const mem = a.exports.memory.buffer;
+    const mem = this.m.buffer;
     this.invT = new Float32Array(mem, this.drawPtrs.invT, capacity);
     this.uniforms = new Float64Array(mem, this.drawPtrs.u, capacity);
     this.draws = new Int32Array(mem, this.drawPtrs.out, capacity);

@@ -1,13 +1,13 @@
 import { workerData } from 'node:worker_threads';
 import { createBatchedTrainer } from './batched-trainer.ts';
-import type { NativeIsa, TrainingBackend } from './native.ts';
+import type { NativeIsa, KernelBackend } from './native.ts';
 import { type SharedBatch, sharedViews, CTL } from './shared-batch.ts';
 
 /**
  * One thread of a parallel trainer: waits for a request in shared memory, computes loss and gradients
  * for its slice of the streams with its own kernel instance, writes them back and signals.
  */
-const shared = workerData as SharedBatch & { backend: TrainingBackend; isa?: NativeIsa };
+const shared = workerData as SharedBatch & { backend: KernelBackend; isa?: NativeIsa };
 const v = sharedViews(shared);
 const { H, V, T, part } = shared;
 const trainer = createBatchedTrainer(H, V, part.count, T, { backend: shared.backend, isa: shared.isa });

@@ -66,12 +66,15 @@ function moduleOf(v: KernelVariant): WebAssembly.Module | null {
   return modules.get(v)!;
 }
 
-/** The kernels a batched trainer calls (the WASM module's, or the native addon's of src/kernels/native.ts). */
-export type TrainingExports = Pick<KernelExports, 'transpose' | 'trainForward' | 'softmaxLoss' | 'trainBackward'>;
+/** The kernels both the WASM module and the native addon (src/kernels/native.ts) have: training and the generation step. */
+export type ArenaExports = Pick<
+  KernelExports,
+  'transpose' | 'trainForward' | 'softmaxLoss' | 'trainBackward' | 'stepHidden' | 'project' | 'finishStep' | 'sampleRows'
+>;
 
-/** Memory and kernels of one trainer: an Arena here, or a NativeArena (src/kernels/native.ts). */
-export interface TrainingArena {
-  readonly exports: TrainingExports;
+/** Memory and kernels of one user: an Arena here, or a NativeArena (src/kernels/native.ts). */
+export interface KernelArena {
+  readonly exports: ArenaExports;
   alloc(bytes: number): number;
   allocF32(n: number): number;
   f32(): Float32Array;
@@ -98,7 +101,7 @@ export function pad4(n: number): number {
 }
 
 /** One kernel instance with a bump allocator over its memory. Allocate everything first, then take views. */
-export class Arena implements TrainingArena {
+export class Arena implements KernelArena {
   readonly exports: KernelExports;
   private top: number;
 

@@ -48,7 +48,7 @@ export function complete(model: Model, opts: CompleteOptions): Completion {
   const enc = model.encode(opts.prompt);
   const h0 = opts.h ? opts.h.slice() : startState(model, opts.init ?? 'warm');
   const rng = new Rng(opts.seed);
-  // Fast path: prime and sample with the float32 WASM kernels (the same arithmetic as a batched worker).
+  // Fast path: prime and sample with the float32 kernels (the same arithmetic as a batched worker).
   const fast = sampleStream(model.params, h0, enc.ixs, length, temp, rng);
   if (fast) {
     const base = { prompt: enc.text, continuation: model.decode(fast), temp, seed: opts.seed, dropped: enc.dropped };

@@ -25,8 +25,8 @@ export async function chooseEngine(name: EngineName, threads: 1 | 2 = 1): Promis
  * kernels: native-f32 or wasm-f32, with x2 for two threads.
  */
 export async function kernelEngine(threads: 1 | 2 = 1): Promise<BatchEngine | null> {
-  const { trainingBackend } = await import('../kernels/native.ts');
-  const backend = trainingBackend();
+  const { kernelBackend } = await import('../kernels/native.ts');
+  const backend = kernelBackend();
   if (!backend) return null;
   const { createBatchedTrainer } = await import('../kernels/batched-trainer.ts');
   type Kernel = ReturnType<typeof createBatchedTrainer>;

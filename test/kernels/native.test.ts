@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createBatchedTrainer } from '../../src/kernels/batched-trainer.ts';
-import { NativeArena, nativeIsas, trainingBackend } from '../../src/kernels/native.ts';
+import { NativeArena, nativeIsas, kernelBackend } from '../../src/kernels/native.ts';
+import { RnnStepKernel } from '../../src/kernels/step.ts';
 import { kernelVariant } from '../../src/kernels/wasm.ts';
 import { initParams } from '../../src/rnn/params.ts';
 import { Rng } from '../../src/rnn/rng.ts';
@@ -35,11 +36,11 @@ describe('native training kernels', () => {
 
   it('train by default, and BARD_KERNELS=fma or simd asks for a WASM build', () => {
     delete process.env.BARD_KERNELS;
-    expect(trainingBackend()).toBe('native');
+    expect(kernelBackend()).toBe('native');
     process.env.BARD_KERNELS = 'simd';
-    expect(trainingBackend()).toBe('simd');
+    expect(kernelBackend()).toBe('simd');
     process.env.BARD_KERNELS = 'fma';
-    expect(trainingBackend()).toBe(kernelVariant());
+    expect(kernelBackend()).toBe(kernelVariant());
   });
 
   // Every product element is the chain acc = fma(x, w, acc) in the order of k on both, and the elementwise code does
@@ -84,6 +85,37 @@ describe('native training kernels', () => {
       for (let i = 0; i < one.grads.Whh.length; i++) expect(two.grads.Whh[i]).toBeCloseTo(one.grads.Whh[i], 4);
     } finally {
       void pair.close();
+    }
+  });
+
+  it('step, project, finishStep and draw: the same states and draws as the WASM FMA build, on each instruction set', () => {
+    const H = 70, V = 29, n = 5; // a 72-float state row, 32-float logits: partial vectors on both instruction sets
+    const rng = new Rng(9);
+    const p = initParams(H, V, () => rng.normal(), 0.2);
+    for (let j = 0; j < H; j++) p.bh[j] = 0.1 * rng.normal();
+    const run = (k: RnnStepKernel) => {
+      const seen: number[] = [];
+      const r = new Rng(3);
+      k.step([1, 2, 3, 4, 5], n); // without a projection first: stepHidden
+      for (let t = 0; t < 60; t++) {
+        k.computeLogits(n);
+        for (let b = 0; b < n; b++) {
+          k.invT[b] = 1 / (0.5 + 0.3 * b);
+          k.uniforms[b] = r.next();
+        }
+        k.draw(n);
+        seen.push(...k.draws.subarray(0, n));
+        k.step(k.draws.subarray(0, n), n); // after one: finishStep
+      }
+      return { seen, h: Array.from({ length: n }, (_, b) => k.getState(b)), y: Float32Array.from(k.logitsOf(n - 1)) };
+    };
+    const wasm = run(new RnnStepKernel(p, n, 'fma'));
+    expect(new Set(wasm.seen).size).toBeGreaterThan(5);
+    for (const isa of nativeIsas()) {
+      const native = run(new RnnStepKernel(p, n, 'native', isa));
+      expect(native.seen).toEqual(wasm.seen);
+      expect(native.h).toEqual(wasm.h);
+      expect(native.y).toEqual(wasm.y);
     }
   });
 

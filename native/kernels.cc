@@ -1,6 +1,6 @@
-// Native training kernels for x86-64 (AVX-512 or AVX2 with FMA, picked at load time): the batched trainer's
-// forward, softmax and BPTT, with the same memory layout and the same float32 results as the WASM kernels
-// (src/kernels/assembly/index.ts). WASM SIMD is 128 bits wide; these products use the CPU's full vector
+// Native kernels for x86-64 (AVX-512 or AVX2 with FMA, picked at load time): the batched trainer's forward,
+// softmax and BPTT, and the generation step, with the same memory layout and the same float32 results as the
+// WASM kernels (src/kernels/assembly/index.ts). WASM SIMD is 128 bits wide; these use the CPU's full vector
 // width. src/kernels/native.ts loads this addon when `npm ci` could build it, and falls back to WASM otherwise.
 //
 // JS owns the memory: bind(arrayBuffer) returns the kernels with every pointer argument a byte offset into
@@ -13,6 +13,8 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #pragma GCC push_options
@@ -27,7 +29,11 @@ static inline void vstore(float* p, vf a) { _mm256_storeu_ps(p, a); }
 static inline vf vzero() { return _mm256_setzero_ps(); }
 static inline vf vbcast(const float* p) { return _mm256_broadcast_ss(p); }
 static inline vf vfma(vf a, vf b, vf c) { return _mm256_fmadd_ps(a, b, c); }
-#include "train-impl.h"
+// The first n (1..8) floats, the rest 0; and their store. The masked forms touch no memory past them.
+static inline __m256i firstN(int n) { return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)); }
+static inline vf vloadn(const float* p, int n) { return _mm256_maskload_ps(p, firstN(n)); }
+static inline void vstoren(float* p, vf a, int n) { _mm256_maskstore_ps(p, firstN(n), a); }
+#include "kernels-impl.h"
 }  // namespace avx2
 #pragma GCC pop_options
 
@@ -43,23 +49,33 @@ static inline void vstore(float* p, vf a) { _mm512_storeu_ps(p, a); }
 static inline vf vzero() { return _mm512_setzero_ps(); }
 static inline vf vbcast(const float* p) { return _mm512_set1_ps(*p); }
 static inline vf vfma(vf a, vf b, vf c) { return _mm512_fmadd_ps(a, b, c); }
-#include "train-impl.h"
+static inline __mmask16 firstN(int n) { return (__mmask16)((1u << n) - 1); }
+static inline vf vloadn(const float* p, int n) { return _mm512_maskz_loadu_ps(firstN(n), p); }
+static inline void vstoren(float* p, vf a, int n) { _mm512_mask_storeu_ps(p, firstN(n), a); }
+#include "kernels-impl.h"
 }  // namespace avx512
 #pragma GCC pop_options
 
 namespace {
 
+// One instruction set's kernels; each takes the buffer's base address, then the WASM export's arguments.
 struct Kernels {
   const char* isa;
-  void (*trainForward)(char*, int, int, int, int, int, int, int, int, int, int, int, int, int, int, int);
-  double (*softmaxLoss)(char*, int, int, int, int, int);
-  void (*trainBackward)(char*, int, int, int, int, int, int, int, int, int, int, int, int, int, int, int, int, int,
-                        int, int, int, int);
-  void (*transpose)(char*, int, int, int, int, int, int);
+  decltype(&avx2::trainForward) trainForward;
+  decltype(&avx2::softmaxLoss) softmaxLoss;
+  decltype(&avx2::trainBackward) trainBackward;
+  decltype(&avx2::transpose) transpose;
+  decltype(&avx2::stepHidden) stepHidden;
+  decltype(&avx2::project) project;
+  decltype(&avx2::finishStep) finishStep;
+  decltype(&avx2::sampleRows) sampleRows;
 };
 
-const Kernels k512 = {"avx512", avx512::trainForward, avx512::softmaxLoss, avx512::trainBackward, avx512::transpose};
-const Kernels k2 = {"avx2", avx2::trainForward, avx2::softmaxLoss, avx2::trainBackward, avx2::transpose};
+#define KERNELS(ns) \
+  { #ns, ns::trainForward, ns::softmaxLoss, ns::trainBackward, ns::transpose, ns::stepHidden, ns::project, ns::finishStep, ns::sampleRows }
+const Kernels k512 = KERNELS(avx512);
+const Kernels k2 = KERNELS(avx2);
+#undef KERNELS
 
 // The instruction sets this CPU runs, widest first.
 std::vector<const Kernels*> supported() {
@@ -80,65 +96,46 @@ struct Bound {
   napi_ref buffer;
 };
 
-bool args(napi_env env, napi_callback_info info, int n, napi_value* argv, Bound** bound) {
-  size_t argc = (size_t)n;
-  void* data = nullptr;
-  if (napi_get_cb_info(env, info, &argc, argv, nullptr, &data) != napi_ok) return false;
-  if ((int)argc < n) {
-    napi_throw_type_error(env, nullptr, "bard native kernels: too few arguments");
-    return false;
-  }
-  *bound = (Bound*)data;
-  return true;
+template <typename Ret, typename... Ints>
+constexpr size_t arity(Ret (*)(char*, Ints...)) {
+  return sizeof...(Ints);
 }
 
-bool ints(napi_env env, napi_value* argv, int n, int* out) {
-  for (int i = 0; i < n; i++) {
-    if (napi_get_value_int32(env, argv[i], &out[i]) != napi_ok) {
+template <typename Fn, size_t... I>
+napi_value apply(napi_env env, Fn fn, char* base, const int* a, std::index_sequence<I...>) {
+  if constexpr (std::is_void_v<decltype(fn(base, a[I]...))>) {
+    fn(base, a[I]...);
+    return nullptr;
+  } else {
+    napi_value out;
+    napi_create_double(env, fn(base, a[I]...), &out);
+    return out;
+  }
+}
+
+// The JS function of one kernel: reads its integer arguments (byte offsets and sizes) and calls it on the bound buffer.
+// Extra arguments are not read: the WASM trainForward and trainBackward end with scratch these kernels keep themselves.
+template <auto Member>
+napi_value Call(napi_env env, napi_callback_info info) {
+  using Fn = std::remove_reference_t<decltype(std::declval<Kernels>().*Member)>;
+  constexpr size_t n = arity(Fn{});
+  size_t argc = n;
+  napi_value argv[n];
+  void* data = nullptr;
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, &data) != napi_ok) return nullptr;
+  if (argc < n) {
+    napi_throw_type_error(env, nullptr, "bard native kernels: too few arguments");
+    return nullptr;
+  }
+  int a[n];
+  for (size_t i = 0; i < n; i++) {
+    if (napi_get_value_int32(env, argv[i], &a[i]) != napi_ok) {
       napi_throw_type_error(env, nullptr, "bard native kernels: arguments must be numbers");
-      return false;
+      return nullptr;
     }
   }
-  return true;
-}
-
-napi_value TrainForward(napi_env env, napi_callback_info info) {
-  // The WASM export's last two arguments (its scratch) are not read: these kernels keep their own.
-  napi_value argv[15];
-  int a[15];
-  Bound* b;
-  if (!args(env, info, 15, argv, &b) || !ints(env, argv, 15, a)) return nullptr;
-  b->kernels->trainForward(b->base, a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14]);
-  return nullptr;
-}
-
-napi_value SoftmaxLoss(napi_env env, napi_callback_info info) {
-  napi_value argv[5];
-  int a[5];
-  Bound* b;
-  if (!args(env, info, 5, argv, &b) || !ints(env, argv, 5, a)) return nullptr;
-  napi_value out;
-  napi_create_double(env, b->kernels->softmaxLoss(b->base, a[0], a[1], a[2], a[3], a[4]), &out);
-  return out;
-}
-
-napi_value TrainBackward(napi_env env, napi_callback_info info) {
-  napi_value argv[21];
-  int a[21];
-  Bound* b;
-  if (!args(env, info, 21, argv, &b) || !ints(env, argv, 21, a)) return nullptr;
-  b->kernels->trainBackward(b->base, a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14],
-                         a[15], a[16], a[17], a[18], a[19], a[20]);
-  return nullptr;
-}
-
-napi_value Transpose(napi_env env, napi_callback_info info) {
-  napi_value argv[6];
-  int a[6];
-  Bound* b;
-  if (!args(env, info, 6, argv, &b) || !ints(env, argv, 6, a)) return nullptr;
-  b->kernels->transpose(b->base, a[0], a[1], a[2], a[3], a[4], a[5]);
-  return nullptr;
+  const Bound* b = (const Bound*)data;
+  return apply(env, b->kernels->*Member, b->base, a, std::make_index_sequence<n>{});
 }
 
 void Release(napi_env env, void* data, void*) {
@@ -147,7 +144,7 @@ void Release(napi_env env, void* data, void*) {
   delete b;
 }
 
-// bind(buffer: ArrayBuffer, isa?: string) → { trainForward, softmaxLoss, trainBackward, transpose } on that buffer,
+// bind(buffer: ArrayBuffer, isa?: string) → the kernels on that buffer (the names of the WASM exports they mirror),
 // with the widest instruction set of this CPU or the one named (tests run each).
 napi_value Bind(napi_env env, napi_callback_info info) {
   size_t argc = 2;
@@ -183,7 +180,12 @@ napi_value Bind(napi_env env, napi_callback_info info) {
   const struct {
     const char* name;
     napi_callback fn;
-  } fns[] = {{"trainForward", TrainForward}, {"softmaxLoss", SoftmaxLoss}, {"trainBackward", TrainBackward}, {"transpose", Transpose}};
+  } fns[] = {
+      {"trainForward", Call<&Kernels::trainForward>}, {"softmaxLoss", Call<&Kernels::softmaxLoss>},
+      {"trainBackward", Call<&Kernels::trainBackward>}, {"transpose", Call<&Kernels::transpose>},
+      {"stepHidden", Call<&Kernels::stepHidden>},       {"project", Call<&Kernels::project>},
+      {"finishStep", Call<&Kernels::finishStep>},       {"sampleRows", Call<&Kernels::sampleRows>},
+  };
   for (const auto& f : fns) {
     napi_value fn;
     napi_create_function(env, f.name, NAPI_AUTO_LENGTH, f.fn, b, &fn);

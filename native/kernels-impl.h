@@ -1,9 +1,9 @@
-// The training kernels, written once and compiled per instruction set: train.cc includes this file inside a
+// The kernels, written once and compiled per instruction set: kernels.cc includes this file inside a
 // namespace that first defines the vector type vf of W floats, its operations, and the tile shape (R rows of
 // the batch × S vectors of columns). It mirrors src/kernels/assembly/index.ts operation by operation, so
 // that both give the same float32 bits: every product element is one chain acc = fma(x, w, acc) in the
 // order of k, and the elementwise code does the same operations in the same order (no fused multiply-adds
-// outside the products: train.cc is built with -ffp-contract=off).
+// outside the products: kernels.cc is built with -ffp-contract=off).
 
 constexpr int SW = S * W;  // columns of a full strip
 constexpr int KC = 256;    // strip rows per chunk: a chunk of a strip (KC × SW floats) stays in L1
@@ -295,4 +295,108 @@ static void transpose(char* m, int srcO, int dstO, int rows, int cols, int lds, 
     for (int c0 = 0; c0 < cols; c0 += 16)
       for (int r = r0; r < std::min(r0 + 16, rows); r++)
         for (int c = c0; c < std::min(c0 + 16, cols); c++) dst[(size_t)c * ldd + r] = src[(size_t)r * lds + c];
+}
+
+// ---------------------------------------------------------------------------------------------
+// The generation step (index.ts's stepHidden, project, finishStep, sampleRows) on weights as they are laid out
+// (no packing: they stay fixed between calls, and one stream reads each row of W once per step).
+
+// C row c[0..M) = x · W for one row x (element k at x[k·xcs]), W row k at w + k·ldw; M a multiple of 4.
+// Blocks of up to NB vectors of W floats: NB independent chains, so the multiply-adds do not wait on each other.
+template <int NV>
+static inline void rowBlock(float* c, const float* x, long xcs, const float* w, long ldw, int K, int cols) {
+  // The last vector holds cols − (NV−1)·W floats (at least 1): loaded and stored under a mask.
+  const int last = cols - (NV - 1) * W;
+  vf acc[NV];
+  for (int v = 0; v < NV; v++) acc[v] = vzero();
+  for (int k = 0; k < K; k++) {
+    const vf s = vbcast(x + k * xcs);
+    const float* row = w + k * ldw;
+    for (int v = 0; v < NV - 1; v++) acc[v] = vfma(s, vload(row + v * W), acc[v]);
+    acc[NV - 1] = vfma(s, vloadn(row + (NV - 1) * W, last), acc[NV - 1]);
+  }
+  for (int v = 0; v < NV - 1; v++) vstore(c + v * W, acc[v]);
+  vstoren(c + (NV - 1) * W, acc[NV - 1], last);
+}
+
+constexpr int NB = 12;  // accumulators per block: 12 chains hide the multiply-add latency on both instruction sets
+
+static void gemmRows(float* c, long ldc, const float* x, long xrs, long xcs, const float* w, long ldw, int nb, int K, int M) {
+  for (int b = 0; b < nb; b++) {
+    const float* xb = x + b * xrs;
+    float* cb = c + b * ldc;
+    for (int j = 0; j < M; j += NB * W) {
+      const int cols = std::min(NB * W, M - j);
+      switch ((cols + W - 1) / W) {
+#define BLOCK(n) \
+  case n:        \
+    rowBlock<n>(cb + j, xb, xcs, w + j, ldw, K, cols); \
+    break;
+        BLOCK(1) BLOCK(2) BLOCK(3) BLOCK(4) BLOCK(5) BLOCK(6) BLOCK(7) BLOCK(8) BLOCK(9) BLOCK(10) BLOCK(11) BLOCK(12)
+#undef BLOCK
+      }
+    }
+  }
+}
+
+static void stepHidden(char* m, int hinO, int houtO, int ixsO, int nb, int H, int Hp, int WhhTO, int ldWhhT, int WxhTO, int bhO) {
+  float* hout = (float*)(m + houtO);
+  gemmRows(hout, Hp, (const float*)(m + hinO), Hp, 1, (const float*)(m + WhhTO), ldWhhT, nb, H, Hp);
+  addInputTanh(hout, (const int32_t*)(m + ixsO), nb, Hp, (const float*)(m + WxhTO), (const float*)(m + bhO));
+}
+
+static void project(char* m, int hO, int syO, int nb, int H, int Hp, int Vp, int WcatO, int byO) {
+  const int M = Hp + Vp;
+  float* sy = (float*)(m + syO);
+  const float* by = (const float*)(m + byO);
+  gemmRows(sy, M, (const float*)(m + hO), Hp, 1, (const float*)(m + WcatO), M, nb, H, M);
+  for (int b = 0; b < nb; b++) {
+    float* y = sy + (size_t)b * M + Hp;
+    for (int c = 0; c < Vp; c++) y[c] = y[c] + by[c];
+  }
+}
+
+static void finishStep(char* m, int syO, int houtO, int ixsO, int nb, int Hp, int Vp, int WxhTO, int bhO) {
+  const int M = Hp + Vp;
+  const float* sy = (const float*)(m + syO);
+  float* hout = (float*)(m + houtO);
+  const int32_t* ixs = (const int32_t*)(m + ixsO);
+  const float* WxhT = (const float*)(m + WxhTO);
+  const float* bh = (const float*)(m + bhO);
+  for (int b = 0; b < nb; b++) {
+    const float* s = sy + (size_t)b * M;
+    float* r = hout + (size_t)b * Hp;
+    const float* col = WxhT + (size_t)ixs[b] * Hp;
+    for (int j = 0; j < Hp; j++) r[j] = tanhE((col[j] + s[j]) + bh[j]);
+  }
+}
+
+static void sampleRows(char* m, int yO, int nb, int V, int Vp, int ldy, int invTO, int uO, int outO, int scratchO) {
+  const float* invT = (const float*)(m + invTO);
+  const double* u = (const double*)(m + uO);
+  int32_t* out = (int32_t*)(m + outO);
+  float* e = (float*)(m + scratchO);
+  for (int b = 0; b < nb; b++) {
+    const float* r = (const float*)(m + yO) + (size_t)b * ldy;
+    float top = r[0];
+    for (int c = 1; c < V; c++) top = std::max(top, r[c]);
+    for (int c = 0; c < V; c++) e[c] = expE((r[c] - top) * invT[b]);
+    double sum = 0;
+    for (int c = 0; c < V; c++) sum += (double)e[c];
+    const double target = u[b] * sum;
+    double acc = 0;
+    int pick = -1;
+    for (int c = 0; c < V; c++) {
+      acc += (double)e[c];
+      if (target < acc) {
+        pick = c;
+        break;
+      }
+    }
+    if (pick < 0) {
+      pick = V - 1;
+      while (pick > 0 && e[pick] == 0) pick--;
+    }
+    out[b] = pick;
+  }
 }
