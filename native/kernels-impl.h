@@ -58,7 +58,8 @@ static void packPanels(const float* x, int nb, int K, long xrs, long xcs, float*
   }
 }
 
-// C rows 0..rows−1, columns 0..cols−1 of an R × NS·W tile = (first ? 0 : C) + the panel's K groups times the strip's K rows.
+// C rows 0..rows−1, columns 0..cols−1 of an R × NS·W tile = (first ? 0 : C) + the panel's K groups times the
+// strip's K rows.
 template <int NS>
 static inline void tile(float* c, long ldc, const float* xp, const float* wp, int K, int rows, int cols, bool first) {
   vf acc[R][NS];
@@ -127,7 +128,8 @@ static float* scratch(std::vector<float>& v, size_t n) {
 }
 
 // C = X · W, packing both operands first (W row stride ldw; X strides xrs, xcs).
-static void gemm(float* c, long ldc, const float* x, long xrs, long xcs, const float* w, long ldw, int nb, int K, int M) {
+static void gemm(float* c, long ldc, const float* x, long xrs, long xcs, const float* w, long ldw, int nb, int K,
+                 int M) {
   float* wp = scratch(wscratch, stripFloats(K, M));
   packStrips(w, K, M, ldw, wp);
   float* xp = scratch(xscratch, panelFloats(nb, K));
@@ -135,7 +137,8 @@ static void gemm(float* c, long ldc, const float* x, long xrs, long xcs, const f
   gemmPacked(c, ldc, xp, wp, nb, K, M);
 }
 
-// tanh and exp as index.ts's tanh4 and exp4, lane by lane. wasm's pmin(a, b) is b < a ? b : a, pmax(a, b) is a < b ? b : a.
+// tanh and exp as index.ts's tanh4 and exp4, lane by lane. WASM's pmin(a, b) is b < a ? b : a, and pmax(a, b)
+// is a < b ? b : a.
 static inline float pminf(float a, float b) { return b < a ? b : a; }
 static inline float pmaxf(float a, float b) { return a < b ? b : a; }
 
@@ -321,7 +324,8 @@ static inline void rowBlock(float* c, const float* x, long xcs, const float* w, 
 
 constexpr int NB = 12;  // accumulators per block: 12 chains hide the multiply-add latency on both instruction sets
 
-static void gemmRows(float* c, long ldc, const float* x, long xrs, long xcs, const float* w, long ldw, int nb, int K, int M) {
+static void gemmRows(float* c, long ldc, const float* x, long xrs, long xcs, const float* w, long ldw, int nb, int K,
+                     int M) {
   for (int b = 0; b < nb; b++) {
     const float* xb = x + b * xrs;
     float* cb = c + b * ldc;
@@ -339,7 +343,8 @@ static void gemmRows(float* c, long ldc, const float* x, long xrs, long xcs, con
   }
 }
 
-static void stepHidden(char* m, int hinO, int houtO, int ixsO, int nb, int H, int Hp, int WhhTO, int ldWhhT, int WxhTO, int bhO) {
+static void stepHidden(char* m, int hinO, int houtO, int ixsO, int nb, int H, int Hp, int WhhTO, int ldWhhT, int WxhTO,
+                       int bhO) {
   float* hout = (float*)(m + houtO);
   gemmRows(hout, Hp, (const float*)(m + hinO), Hp, 1, (const float*)(m + WhhTO), ldWhhT, nb, H, Hp);
   addInputTanh(hout, (const int32_t*)(m + ixsO), nb, Hp, (const float*)(m + WxhTO), (const float*)(m + bhO));

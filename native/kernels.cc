@@ -30,7 +30,9 @@ static inline vf vzero() { return _mm256_setzero_ps(); }
 static inline vf vbcast(const float* p) { return _mm256_broadcast_ss(p); }
 static inline vf vfma(vf a, vf b, vf c) { return _mm256_fmadd_ps(a, b, c); }
 // The first n (1..8) floats, the rest 0; and their store. The masked forms touch no memory past them.
-static inline __m256i firstN(int n) { return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)); }
+static inline __m256i firstN(int n) {
+  return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
 static inline vf vloadn(const float* p, int n) { return _mm256_maskload_ps(p, firstN(n)); }
 static inline void vstoren(float* p, vf a, int n) { _mm256_maskstore_ps(p, firstN(n), a); }
 #include "kernels-impl.h"
@@ -71,8 +73,11 @@ struct Kernels {
   decltype(&avx2::sampleRows) sampleRows;
 };
 
-#define KERNELS(ns) \
-  { #ns, ns::trainForward, ns::softmaxLoss, ns::trainBackward, ns::transpose, ns::stepHidden, ns::project, ns::finishStep, ns::sampleRows }
+#define KERNELS(ns)                                                                                        \
+  {                                                                                                        \
+    #ns, ns::trainForward, ns::softmaxLoss, ns::trainBackward, ns::transpose, ns::stepHidden, ns::project, \
+        ns::finishStep, ns::sampleRows                                                                    \
+  }
 const Kernels k512 = KERNELS(avx512);
 const Kernels k2 = KERNELS(avx2);
 #undef KERNELS

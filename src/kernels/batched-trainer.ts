@@ -1,7 +1,7 @@
 /**
  * Batched float32 training kernels (WASM SIMD, or the native ones of native.ts): forward and backward (BPTT)
- * for B streams × T steps, with every product a matrix–matrix one (the recurrence steps all B streams at once; the output layer
- * and the weight gradients run over all B·T rows at once).
+ * for B streams × T steps, with every product a matrix–matrix one (the recurrence steps all B streams at
+ * once; the output layer and the weight gradients run over all B·T rows at once).
  *
  * API (stable):
  *
