@@ -93,12 +93,13 @@ std::vector<const Kernels*> supported() {
 
 const std::vector<const Kernels*> isas = supported();
 
-// A bound buffer: its base address, kept alive by a reference for as long as the kernels object lives.
+// A bound buffer: its base address, kept alive by a reference for as long as the kernels object or any of its
+// functions lives (each is an owner; the last one collected releases it).
 struct Bound {
   const Kernels* kernels;
   char* base;
-  size_t bytes;
   napi_ref buffer;
+  int owners;
 };
 
 template <typename Ret, typename... Ints>
@@ -145,6 +146,7 @@ napi_value Call(napi_env env, napi_callback_info info) {
 
 void Release(napi_env env, void* data, void*) {
   Bound* b = (Bound*)data;
+  if (--b->owners > 0) return;
   napi_delete_reference(env, b->buffer);
   delete b;
 }
@@ -177,7 +179,8 @@ napi_value Bind(napi_env env, napi_callback_info info) {
   Bound* b = new Bound();
   b->kernels = kernels;
   void* data;
-  napi_get_arraybuffer_info(env, argv[0], &data, &b->bytes);
+  size_t bytes;
+  napi_get_arraybuffer_info(env, argv[0], &data, &bytes);
   b->base = (char*)data;
   napi_create_reference(env, argv[0], 1, &b->buffer);
   napi_value obj;
@@ -191,10 +194,13 @@ napi_value Bind(napi_env env, napi_callback_info info) {
       {"stepHidden", Call<&Kernels::stepHidden>},       {"project", Call<&Kernels::project>},
       {"finishStep", Call<&Kernels::finishStep>},       {"sampleRows", Call<&Kernels::sampleRows>},
   };
+  b->owners = 1;
   for (const auto& f : fns) {
     napi_value fn;
     napi_create_function(env, f.name, NAPI_AUTO_LENGTH, f.fn, b, &fn);
     napi_set_named_property(env, obj, f.name, fn);
+    b->owners++;
+    napi_add_finalizer(env, fn, b, Release, nullptr, nullptr);
   }
   napi_add_finalizer(env, obj, b, Release, nullptr, nullptr);
   return obj;
