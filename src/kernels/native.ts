@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { Arena, type ArenaExports, type KernelArena, type KernelVariant, kernelVariant } from './wasm.ts';
+import { Arena, type ArenaExports, KernelArena, type KernelVariant, kernelVariant } from './wasm.ts';
 
 /**
  * The native kernels (native/kernels.cc, built by `npm ci` through `npm run build:native`): the batched
@@ -57,49 +57,35 @@ export function kernelBackend(): KernelBackend | null {
 }
 
 /**
- * An arena for the native kernels: an ArrayBuffer with the same bump allocator as the WASM Arena, so that a
- * trainer or a step kernel lays out its buffers the same way on either. Growing replaces the buffer (allocate
- * first, then take views).
+ * An arena for the native kernels: an ArrayBuffer under the same allocator as the WASM Arena, so that a trainer or a
+ * step kernel lays out its buffers the same way on either. Growing replaces the buffer and binds the kernels to the new one.
  */
-export class NativeArena implements KernelArena {
-  private buffer = new ArrayBuffer(1 << 16);
+export class NativeArena extends KernelArena {
+  private memory = new ArrayBuffer(1 << 16);
   private bound: ArenaExports;
-  private top = 64;
 
   /** `isa` picks the instruction set (tests run each); by default the widest this CPU runs. */
   constructor(private readonly isa?: NativeIsa) {
+    super();
     const a = nativeAddon();
     if (!a) throw new Error(`the native kernels are not built or do not run on this CPU (${NATIVE_ADDON}): run \`npm run build:native\``);
-    this.bound = a.bind(this.buffer, isa);
+    this.bound = a.bind(this.memory, isa);
+    this.top = 64; // offset 0 stays unallocated: the kernels read a 0 pointer as "none" (no dropout mask)
   }
 
   get exports(): ArenaExports {
     return this.bound;
   }
 
-  /** Reserves `bytes` zeroed bytes, 64-byte aligned; returns the offset. */
-  alloc(bytes: number): number {
-    const ptr = (this.top + 63) & ~63;
-    this.top = ptr + bytes;
-    if (this.top > this.buffer.byteLength) {
-      const grown = new ArrayBuffer(Math.max(this.top, 2 * this.buffer.byteLength));
-      new Uint8Array(grown).set(new Uint8Array(this.buffer));
-      this.buffer = grown;
-      this.bound = nativeAddon()!.bind(grown, this.isa);
-    }
-    return ptr;
+  protected buffer(): ArrayBuffer {
+    return this.memory;
   }
 
-  allocF32(n: number): number {
-    return this.alloc(4 * n);
-  }
-
-  f32(): Float32Array {
-    return new Float32Array(this.buffer);
-  }
-
-  i32(): Int32Array {
-    return new Int32Array(this.buffer);
+  protected grow(bytes: number): void {
+    const grown = new ArrayBuffer(Math.max(bytes, 2 * this.memory.byteLength));
+    new Uint8Array(grown).set(new Uint8Array(this.memory));
+    this.memory = grown;
+    this.bound = nativeAddon()!.bind(grown, this.isa);
   }
 }
 

@@ -72,13 +72,39 @@ export type ArenaExports = Pick<
   'transpose' | 'trainForward' | 'softmaxLoss' | 'trainBackward' | 'stepHidden' | 'project' | 'finishStep' | 'sampleRows'
 >;
 
-/** Memory and kernels of one user: an Arena here, or a NativeArena (src/kernels/native.ts). */
-export interface KernelArena {
-  readonly exports: ArenaExports;
-  alloc(bytes: number): number;
-  allocF32(n: number): number;
-  f32(): Float32Array;
-  i32(): Int32Array;
+/**
+ * Memory and kernels of one user (an Arena here, or a NativeArena in src/kernels/native.ts), with a bump allocator
+ * over the memory. Allocate everything first, then take views: growing may replace the buffer.
+ */
+export abstract class KernelArena {
+  abstract readonly exports: ArenaExports;
+  protected top = 0;
+
+  /** The memory as it is now. */
+  protected abstract buffer(): ArrayBuffer;
+  /** Makes the memory at least `bytes` long, keeping what it holds; new bytes are zero. */
+  protected abstract grow(bytes: number): void;
+
+  /** Reserves `bytes` zeroed bytes, 64-byte aligned (a cache line), growing the memory as needed; returns the offset. */
+  alloc(bytes: number): number {
+    const ptr = (this.top + 63) & ~63;
+    this.top = ptr + bytes;
+    if (this.top > this.buffer().byteLength) this.grow(this.top);
+    return ptr;
+  }
+
+  allocF32(n: number): number {
+    return this.alloc(4 * n);
+  }
+
+  /** A float32 view of the whole memory; take it after the last alloc. */
+  f32(): Float32Array {
+    return new Float32Array(this.buffer());
+  }
+
+  i32(): Int32Array {
+    return new Int32Array(this.buffer());
+  }
 }
 
 /**
@@ -100,39 +126,25 @@ export function pad4(n: number): number {
   return (n + 3) & ~3;
 }
 
-/** One kernel instance with a bump allocator over its memory. Allocate everything first, then take views. */
-export class Arena implements KernelArena {
+/** One WASM kernel instance and its memory. */
+export class Arena extends KernelArena {
   readonly exports: KernelExports;
-  private top: number;
 
   /** `variant` picks a build (tests run both); by default the one kernelVariant() names. */
   constructor(variant: KernelVariant | null = kernelVariant()) {
+    super();
     const mod = variant && moduleOf(variant);
     if (!mod) throw new KernelsMissingError(`the WASM kernels are not built (${KERNELS_WASM} is missing): run \`npm run build:kernels\``);
     this.exports = new WebAssembly.Instance(mod, {}).exports as unknown as KernelExports;
     this.top = this.exports.heapBase();
   }
 
-  /** Reserves `bytes` zeroed bytes, 64-byte aligned (a cache line), growing the memory as needed; returns the offset. */
-  alloc(bytes: number): number {
-    const ptr = (this.top + 63) & ~63;
-    this.top = ptr + bytes;
+  protected buffer(): ArrayBuffer {
+    return this.exports.memory.buffer;
+  }
+
+  protected grow(bytes: number): void {
     const memory = this.exports.memory;
-    const need = this.top - memory.buffer.byteLength;
-    if (need > 0) memory.grow(Math.ceil(need / 65536));
-    return ptr;
-  }
-
-  allocF32(n: number): number {
-    return this.alloc(4 * n);
-  }
-
-  /** A float32 view of the whole memory; take it after the last alloc (growing detaches older views). */
-  f32(): Float32Array {
-    return new Float32Array(this.exports.memory.buffer);
-  }
-
-  i32(): Int32Array {
-    return new Int32Array(this.exports.memory.buffer);
+    memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / 65536));
   }
 }
