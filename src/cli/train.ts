@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import cliProgress from 'cli-progress';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { saveSnapshot } from '../snapshot/index.ts';
@@ -107,7 +107,7 @@ export function register(program: Command): void {
     .option('--keep-best', 'the snapshot holds the weights with the best full validation loss seen (needs --val-chars 0), not the last ones')
     .addOption(new Option('--sample-every <steps>', 'print a short sample every N steps, 0 = never (default: with validation)').argParser(whole('--sample-every', 0, 1e12)))
     .addOption(new Option('--sample-length <N>', 'length of those samples').argParser(whole('--sample-length', 1, 10000)).default(160))
-    .option('--checkpoint <path>', 'checkpoint file (default: checkpoints/<out name>.ckpt.npz)')
+    .option('--checkpoint <path>', 'checkpoint file (default: next to the snapshot, <out name>.ckpt.npz)')
     .addOption(new Option('--checkpoint-minutes <M>', 'write a checkpoint every M minutes (also on Ctrl-C and at the end)').argParser(num('the checkpoint interval', 0.01, 1e6)).default(5))
     .option('--resume [checkpoint]', 'continue a run from its checkpoint (optimizer state, step, streams, curves); budget and reporting flags may change, hyper-parameters may not')
     .addOption(new Option('--threads <n>', 'threads for the kernels: 2 splits the streams over both cores (needs --batch ≥ 2)').choices(['1', '2']).default('1'))
@@ -292,7 +292,7 @@ async function runTrain(opts: TrainOpts, cmd: Command): Promise<void> {
 
 /**
  * Progress display: on a terminal a cli-progress bar (chars/s, loss, ETA) with log lines above it;
- * otherwise (a log file, nohup) a plain status line every 30 s.
+ * otherwise (a log file, nohup) or with --no-progress, a plain status line every 30 s.
  */
 class RunLog {
   private multi: cliProgress.MultiBar | null = null;
@@ -300,13 +300,14 @@ class RunLog {
   private lastPlain = 0;
   private readonly tty: boolean;
 
-  constructor(private readonly enabled: boolean) {
+  /** showBar false (--no-progress): log lines only, on a terminal too. */
+  constructor(private readonly showBar: boolean) {
     this.tty = Boolean(process.stderr.isTTY);
   }
 
   start(trainer: Trainer): void {
     this.lastPlain = performance.now();
-    if (!this.enabled || !this.tty) return;
+    if (!this.showBar || !this.tty) return;
     this.multi = new cliProgress.MultiBar(
       {
         stream: process.stderr,
@@ -329,7 +330,7 @@ class RunLog {
     };
     if (this.bar) {
       this.bar.update(Math.round(trainer.progress() * 1000), fields);
-    } else if (this.enabled && performance.now() - this.lastPlain >= 30_000) {
+    } else if (performance.now() - this.lastPlain >= 30_000) {
       this.lastPlain = performance.now();
       const p = trainer.progress();
       const eta = p > 0 ? (trainer.seconds * (1 - p)) / p : NaN;
@@ -392,9 +393,12 @@ function requireOpt<T>(v: T | undefined, what: string): T {
   return v;
 }
 
-/** `snapshots/bard.npz` → `checkpoints/bard.ckpt.npz` (next to the snapshot's folder; /checkpoints/ is git-ignored). */
+/**
+ * `snapshots/bard.npz` → `snapshots/bard.ckpt.npz`: next to the snapshot, like its loss curve, so that
+ * `--resume --out` finds it from any directory and runs in different folders never share one (git ignores *.ckpt.npz).
+ */
 function defaultCheckpoint(out: string): string {
-  return join(dirname(dirname(resolve(out))), 'checkpoints', basename(out).replace(/\.npz$/i, '') + '.ckpt.npz');
+  return resolve(out).replace(/(\.npz)?$/i, '.ckpt.npz');
 }
 
 function flagName(key: string): string {
