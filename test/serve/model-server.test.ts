@@ -29,11 +29,12 @@ describe('ModelServer (model in a worker thread)', () => {
     const reqs: GenerateRequest[] = Array.from({ length: 16 }, (_, i) => ({
       context: Array.from({ length: [0, 5, 40, 700][i % 4] }, () => chars[Math.floor(rng.next() * V)]).join(''),
       temp: [0.5, 1, 1.4][i % 3],
-      length: 50 + ((i * 37) % 300),
+      // long enough to overlap their neighbours even on the native kernels (a few µs a character)
+      length: 1000 + ((i * 37) % 300),
       seed: 7 + i,
     }));
     const results = await Promise.all(reqs.map(async (r, i) => {
-      await sleep(i * 3);
+      await sleep(i);
       return server.generate(r);
     }));
     reqs.forEach((r, i) => {
@@ -44,7 +45,7 @@ describe('ModelServer (model in a worker thread)', () => {
     await sleep(60);
     const s = server.stats();
     expect(s.counters.chars).toBeGreaterThanOrEqual(reqs.reduce((n, r) => n + r.length, 0));
-    expect(s.counters.streamTicks / s.counters.ticks).toBeGreaterThan(1.5);
+    expect(s.counters.streamTicks / s.counters.ticks).toBeGreaterThan(3);
     expect(s).toMatchObject({ inFlight: 0, outstanding: 0, capacity: 8, threads: 1, threadsReady: 1 });
   });
 
