@@ -67,6 +67,17 @@ describe('Dockerfile and .env.example', () => {
     expect(d).toMatch(/^USER node$/m);
   });
 
+  it('builds the native kernels on an image with a compiler and runs on the slim one, the same Node', () => {
+    const stages = read('Dockerfile').split(/^(?=FROM )/m).filter((s) => s.startsWith('FROM'));
+    expect(stages).toHaveLength(2);
+    const [build, run] = stages.map((s) => s.match(/^FROM (\S+)/)![1]);
+    expect(build).toBe('node:20-bookworm');
+    expect(run).toBe('node:20-bookworm-slim');
+    expect(stages[0]).toMatch(/RUN npm ci/);
+    expect(stages[1]).toMatch(/^COPY --from=build \/app \/app$/m);
+    expect(stages[1]).toMatch(/^USER node$/m);
+  });
+
   it('.env.example documents every variable Bard reads', () => {
     const env = read('.env.example');
     for (const v of CONFIG_VARIABLES) expect(env).toMatch(new RegExp(`^${v}=`, 'm'));
