@@ -12,6 +12,7 @@ import {
   expectNoPingsAndShort,
   freshPrefix,
   logLines,
+  logged,
   originalPath,
   parseCompletion,
   REDIS_URL,
@@ -179,7 +180,7 @@ describe('Discord REST errors while a worker posts', () => {
     expect(m.allowedMentions).toEqual({ parse: [] });
     expect(fake.requests.filter((r) => r.path.includes(token))).toEqual([]);
     await until(async () => (await (await queue.getJob(`complete-${old}`))?.getState()) === 'completed', 5000, 'the job to complete');
-    expect(logLines(worker).some((l) => l.msg === 'interaction token expired by age; posting to the channel instead' && l.interaction === old)).toBe(true);
+    await logged(worker, (l) => l.msg === 'interaction token expired by age; posting to the channel instead' && l.interaction === old, 'token expired by age');
   });
 
   it('dead token and the channel refuses too (403): one try each, a logged give-up, the job completes', async () => {
@@ -190,7 +191,7 @@ describe('Discord REST errors while a worker posts', () => {
     await until(async () => (await jobState(ix)) === 'completed', 20_000, 'the job to complete');
     expect(edits(ix).map((r) => r.status)).toEqual([404]);
     expect(refuse.hits).toBe(1);
-    const giveUp = logLines(worker).find((l) => l.msg === 'gave up posting: the channel refused the message too' && l.interaction === ix.id);
+    const giveUp = await logged(worker, (l) => l.msg === 'gave up posting: the channel refused the message too' && l.interaction === ix.id, 'the give-up');
     expect(giveUp).toMatchObject({ level: 50, channel: channelId });
     expect(fake.interaction(ix.id)!.followUpIds).toEqual([]);
   });

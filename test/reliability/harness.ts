@@ -187,6 +187,14 @@ export async function until<T>(probe: () => Promise<T | null | undefined | false
   }
 }
 
+/**
+ * Waits for a log line of `p` (returned). A process's log reaches us through a pipe, so a line written just
+ * before what we saw in Redis or at the fake may still be on its way.
+ */
+export function logged(p: Proc, pred: (l: Record<string, any>) => boolean, what: string, timeoutMs = 5000): Promise<Record<string, any>> {
+  return until(async () => logLines(p).find(pred), timeoutMs, `the log line: ${what}`);
+}
+
 /** The @original edit path of an interaction's webhook, as the fake records it. */
 export function originalPath(fake: FakeDiscord, token: string): string {
   return `/webhooks/${fake.appId}/${token}/messages/@original`;

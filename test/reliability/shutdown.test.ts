@@ -10,6 +10,7 @@ import {
   expectNoPingsAndShort,
   freshPrefix,
   logLines,
+  logged,
   originalPath,
   REDIS_URL,
   resultPosts,
@@ -149,7 +150,7 @@ describe('graceful shutdown', () => {
     expect(edits[0].time).toBeGreaterThan(killAt);
     expect(edits[0].time).toBeLessThan(exitAt);
     expect(slow.hits).toBe(1);
-    expect(logLines(d).some((l) => l.msg === 'reply already posted by an earlier run' && l.interaction === ix.id)).toBe(true);
+    await logged(d, (l) => l.msg === 'reply already posted by an earlier run' && l.interaction === ix.id, 'reply already posted');
     expect(fake.messagesFor(ix.id)[0].history).toHaveLength(2);
   }, 90_000);
 

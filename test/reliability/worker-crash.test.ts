@@ -16,6 +16,7 @@ import {
   slowEnv,
   spawnBard,
   tempDir,
+  until,
   waitAnswered,
   waitReady,
   type Proc,
@@ -142,6 +143,7 @@ describe('worker killed mid-job', () => {
     }
     // The killed workers never logged the killed jobs as done; live ones did.
     const doneBy = (jobId: string) => workers.filter((w) => logLines(w).some((l) => l.msg === 'job done' && l.jobId === jobId));
+    for (const k of killed) await until(async () => doneBy(k.jobId).length > 0, 5000, `the log line: ${k.jobId} done`);
     for (const k of killed) expect(doneBy(k.jobId)).toHaveLength(1);
   }, 240_000);
 

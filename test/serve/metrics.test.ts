@@ -57,14 +57,15 @@ describe('worker metrics over HTTP', () => {
     await queue.add('complete', { x: 1 }, { jobId: 'a' });
     await queue.add('complete', { x: 2 }, { jobId: 'b', delay: 60_000 });
     const generate = metrics.instrument(server.generate);
-    const texts = await Promise.all(Array.from({ length: 10 }, (_, i) => generate({ context: 'ABC', temp: 1, length: 400 + i, seed: i })));
-    expect(texts.map((t) => t.continuation.length)).toEqual(Array.from({ length: 10 }, (_, i) => 400 + i));
+    // long enough that the requests' arrival, one message each, is short next to their run (a few µs a character)
+    const texts = await Promise.all(Array.from({ length: 10 }, (_, i) => generate({ context: 'ABC', temp: 1, length: 3000 + i, seed: i })));
+    expect(texts.map((t) => t.continuation.length)).toEqual(Array.from({ length: 10 }, (_, i) => 3000 + i));
     metrics.jobStarted();
     metrics.jobFinished('complete', 'completed', 0.2);
     await new Promise((r) => setTimeout(r, 50)); // the thread's last stats message
 
     const m = await scrape();
-    const chars = 10 * 400 + 45;
+    const chars = 10 * 3000 + 45;
     expect(m.get('bard_generated_chars_total')).toBe(chars);
     expect(m.get('bard_primed_chars_total')).toBe(30);
     expect(m.get('bard_generation_duration_seconds_count')).toBe(10);
