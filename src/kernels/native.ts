@@ -23,20 +23,29 @@ interface NativeAddon {
 }
 
 let addon: NativeAddon | null | undefined;
+let whyNot = '';
 
 function nativeAddon(): NativeAddon | null {
   if (addon === undefined) {
     addon = null;
-    if (existsSync(NATIVE_ADDON)) {
+    if (!existsSync(NATIVE_ADDON)) whyNot = 'not built';
+    else {
       try {
         const loaded = createRequire(import.meta.url)(NATIVE_ADDON) as NativeAddon;
         if (loaded.isas.length > 0) addon = loaded;
-      } catch {
+        else whyNot = 'this CPU has neither AVX-512 nor AVX2 with FMA';
+      } catch (e) {
         // built for another Node ABI or machine: WASM serves instead
+        whyNot = `it does not load: ${(e as Error).message}`;
       }
     }
   }
   return addon;
+}
+
+/** Why the native kernels are not used ('' when they are). */
+export function nativeUnavailableReason(): string {
+  return nativeAddon() ? '' : whyNot;
 }
 
 /** The instruction sets the native kernels run here, widest first; empty when they are not built or this CPU has neither. */
@@ -68,7 +77,7 @@ export class NativeArena extends KernelArena {
   constructor(private readonly isa?: NativeIsa) {
     super();
     const a = nativeAddon();
-    if (!a) throw new Error(`the native kernels are not built or do not run on this CPU (${NATIVE_ADDON}): run \`npm run build:native\``);
+    if (!a) throw new Error(`the native kernels are not available (${NATIVE_ADDON}: ${whyNot}): run \`npm run build:native\``);
     this.bound = a.bind(this.memory, isa);
     this.top = 64; // offset 0 stays unallocated: the kernels read a 0 pointer as "none" (no dropout mask)
   }
