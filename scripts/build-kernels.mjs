@@ -64,7 +64,7 @@ function buildNative() {
   const headers = existsSync(join(prefix, 'include', 'node', 'node_api.h'));
   // Inside an npm script npm names its own node-gyp in npm_config_node_gyp; run by hand, we look for npm's copy.
   const bundled = join(prefix, 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js');
-  const gyp = process.env.npm_config_node_gyp ?? (existsSync(bundled) ? bundled : undefined);
+  const gyp = process.env.npm_config_node_gyp || (existsSync(bundled) ? bundled : undefined);
   const [cmd, pre] = gyp ? [process.execPath, [gyp]] : ['node-gyp', []];
   const run = spawnSync(cmd, [...pre, 'rebuild', '--directory', join(root, 'native'), ...(headers ? [`--nodedir=${prefix}`] : [])], { encoding: 'utf8' });
   if (run.status === 0) {
