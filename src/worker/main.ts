@@ -119,6 +119,8 @@ const worker = new Worker(config.queueName, processJob, {
 });
 serving.watch(worker);
 worker.on('error', (e) => log.warn({ err: e.message }, 'worker error'));
+// Logged by the worker whose check found it: a live worker's job showing up here means its lock renewal fell behind.
+worker.on('stalled', (jobId) => log.warn({ jobId }, 'job stalled: its worker stopped renewing the lock; queued again'));
 // A job whose workers kept dying (BullMQ's stall limit) is failed by the next worker without running it:
 // stop there (it may be what kills them), but tell the user rather than leave "thinking…" forever.
 worker.on('failed', (bull, err) => {
