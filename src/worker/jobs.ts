@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { CONTEXT_MAX } from '../bard/limits.ts';
 import type { Reply } from '../bard/replies.ts';
 import { tally } from '../bard/replies.ts';
+import { encodeResult } from '../bard/result-codec.ts';
 import { keys, LABELS, RoundState, type ResultState, type Target } from '../bard/state.ts';
 import type { CompleteJob, Job, JobProducer, RevealJob, RoundJob, WhyColonJob } from '../queue/jobs.ts';
 import { Rng } from '../rnn/rng.ts';
@@ -64,7 +65,7 @@ async function runComplete(d: CompleteJob, deps: JobDeps): Promise<void> {
   const ref = d.target.interactionId;
   const state: ResultState = { author: d.author, prompt: d.prompt, text: tail(previous + g.continuation, CONTEXT_MAX), temp: d.temp, length: d.length };
   // Saved before posting, so a button pressed the moment the reply appears finds its state.
-  await setJson(deps.store, keys.result(ref), state, deps.stateTtlMs);
+  await deps.store.setBytes(keys.result(ref), encodeResult(state), deps.stateTtlMs);
   await deps.poster.show(d.target, {
     kind: 'completion',
     author: d.author,

@@ -43,7 +43,7 @@ const rest = new REST({ version: '10', retries: 0, ...api }).setToken(config.dis
 // Interaction webhooks are not bound by the bot's global rate limit: without the client-side 50/s limiter,
 // a burst of results is posted at once instead of 50 a second (per-route limits from Discord still apply).
 const webhookRest = new REST({ version: '10', retries: 0, globalRequestsPerSecond: Number.MAX_SAFE_INTEGER, ...api });
-const poster = new DiscordPoster(rest, config.appId, store, { log, recordTtlMs: config.stateTtlMs, webhookRest });
+const poster = new DiscordPoster(rest, config.appId, store, { log, webhookRest });
 const name = modelName(model, config.snapshot);
 
 // The model runs in worker threads that batch every stream in flight; this event loop only passes messages,

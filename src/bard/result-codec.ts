@@ -1,0 +1,41 @@
+/**
+ * A /bard result as it is kept for its buttons (STATE_TTL_HOURS): one small binary value per result, since at
+ * a steady rate these keys are most of what Bard keeps in Redis. The fields go into a JSON array (no names),
+ * deflated: character-level text compresses to about two thirds. A version byte leads; values written as a
+ * plain JSON object (before this format) are still read until they expire.
+ */
+import { deflateSync, inflateSync } from 'fflate';
+import { ResultState } from './state.ts';
+
+const VERSION = 1;
+const JSON_OBJECT = 0x7b; // '{': the older format
+
+export function encodeResult(s: ResultState): Uint8Array {
+  const fields = [s.author.id, s.author.name, s.prompt, s.text, s.temp, s.length];
+  const packed = deflateSync(new TextEncoder().encode(JSON.stringify(fields)), { level: 9 });
+  const out = new Uint8Array(packed.length + 1);
+  out[0] = VERSION;
+  out.set(packed, 1);
+  return out;
+}
+
+/** The result, or null when the value is missing, damaged or not a result (its buttons then say they expired). */
+export function decodeResult(value: Uint8Array | null): ResultState | null {
+  if (!value || value.length === 0) return null;
+  let raw: unknown;
+  try {
+    if (value[0] === VERSION) {
+      const f = JSON.parse(new TextDecoder().decode(inflateSync(value.subarray(1))));
+      if (!Array.isArray(f) || f.length !== 6) return null;
+      raw = { author: { id: f[0], name: f[1] }, prompt: f[2], text: f[3], temp: f[4], length: f[5] };
+    } else if (value[0] === JSON_OBJECT) {
+      raw = JSON.parse(new TextDecoder().decode(value));
+    } else {
+      return null;
+    }
+  } catch {
+    return null;
+  }
+  const parsed = ResultState.safeParse(raw);
+  return parsed.success ? parsed.data : null;
+}
