@@ -9,7 +9,8 @@
  *   wait    in Redis → a worker starts the job (BullMQ's processedOn)
  *   run     started → the result is posted (model and REST)
  * and the CPU seconds each part spent from each burst's injection to its last result (cpu_s: the bot, the workers, this process with
- * the Discord fake, Redis), since on a 2-core machine the sum over the parts is what bounds the latency.
+ * the Discord fake, Redis), since on a 2-core machine the sum over the parts is what bounds the latency, and
+ * bard_cpu_ms_per_job: the bot's, the workers' and Redis's CPU milliseconds per job.
  *
  *   npm run bench:bot
  *   npm run bench:bot -- --concurrent 50 --workers 2 --concurrency 32 --length 300 --bursts 1
@@ -166,6 +167,8 @@ try {
       p99_ms: ms(percentile(all, 99)),
       phases,
       cpu_s,
+      // Bard's own CPU per job (bot, workers, Redis; not the fake and the bench): what carries to a real deployment.
+      bard_cpu_ms_per_job: Math.round(((cpu.bot + cpu.workers.reduce((a, b) => a + b, 0) + cpu.redis) / total) * 1000 * 100) / 100,
       concurrent: N,
       workers: WORKERS,
       worker_concurrency: Number(args.concurrency),
