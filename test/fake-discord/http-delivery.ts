@@ -40,6 +40,8 @@ export interface DeliveryHost extends RestHost {
 export class HttpDelivery {
   readonly publicKeyHex: string;
   readonly violations: DeliveryViolation[] = [];
+  /** The exact request each interaction went out as: a test replays it byte for byte. */
+  readonly sent = new Map<string, SignedRequest>();
   private readonly privateKey: KeyObject;
 
   constructor(
@@ -83,7 +85,9 @@ export class HttpDelivery {
     const t0 = now();
     let got: { status: number; body: any; ms: number };
     try {
-      got = await this.post(this.sign(ix.payload), this.host.callbackDeadlineMs);
+      const signed = this.sign(ix.payload);
+      this.sent.set(ix.id, signed);
+      got = await this.post(signed, this.host.callbackDeadlineMs);
     } catch (e) {
       const timeout = (e as Error).name === 'TimeoutError';
       if (timeout && !ix.ack) ix.expired = true;
