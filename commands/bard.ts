@@ -13,7 +13,7 @@ import { keys } from '../src/bard/state.ts';
 import { nextTemp } from '../src/bard/temperature.ts';
 import type { SlashCommand } from '../src/bot/command.ts';
 import type { ButtonContext, CommandContext, Services } from '../src/bot/context.ts';
-import { deferAndEnqueue, orBusy, replyTarget } from '../src/bot/enqueue.ts';
+import { enqueueThenDefer, orBusy, replyTarget } from '../src/bot/enqueue.ts';
 
 export const data = new SlashCommandBuilder()
   .setName('bard')
@@ -32,7 +32,7 @@ export async function execute(ctx: CommandContext, svc: Services): Promise<void>
   if (!defaults) return;
   const opts = parseBardOptions(ctx.options, defaults.value);
   if (!opts.ok) return ctx.replyEphemeral(opts.error);
-  await deferAndEnqueue(ctx, svc, {
+  await enqueueThenDefer(ctx, svc, {
     name: 'complete',
     data: {
       target: replyTarget(ctx),
@@ -54,7 +54,7 @@ export async function press(ctx: ButtonContext, id: ButtonId, svc: Services): Pr
   const s = decodeResult(raw.value);
   if (!s) return ctx.replyEphemeral('These buttons have expired. Start again with /bard.');
   const change = nextTemp(s.temp, id.action);
-  await deferAndEnqueue(ctx, svc, {
+  await enqueueThenDefer(ctx, svc, {
     name: 'complete',
     data: {
       target: replyTarget(ctx),
