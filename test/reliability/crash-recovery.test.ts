@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import { FakeDiscord } from '../fake-discord/index.ts';
-import { freshPrefix, logLines, parseCompletion, resultPosts, shutDown, slowEnv, spawnBard, tempDir, until, waitAnswered, waitReady, type Proc } from './harness.ts';
+import { freshPrefix, killAtNextStart, logLines, parseCompletion, resultPosts, shutDown, slowEnv, spawnBard, tempDir, until, waitAnswered, waitReady, type Proc } from './harness.ts';
 
 const ROUNDS = 3;
 const PER_ROUND = 6;
@@ -35,29 +35,6 @@ afterAll(async () => {
   tmp.cleanup();
 }, 30_000);
 
-const live = () => workers.filter((w) => w.child.exitCode === null && w.child.signalCode === null);
-
-/** SIGKILLs the first live worker to log "job started", from inside its stdout handler (a few ms into the job). */
-function killAtNextStart(timeoutMs: number): Promise<{ worker: Proc; at: number }> {
-  return new Promise((resolve, reject) => {
-    const ws = live();
-    const detach = () => ws.forEach((w, i) => w.child.stdout!.off('data', handlers[i]));
-    const timer = setTimeout(() => {
-      detach();
-      reject(new Error(`no worker started a job within ${timeoutMs} ms`));
-    }, timeoutMs);
-    const handlers = ws.map((w) => (chunk: Buffer) => {
-      if (!chunk.toString('utf8').includes('"job started"')) return;
-      w.child.kill('SIGKILL');
-      const at = fake.now();
-      clearTimeout(timer);
-      detach();
-      resolve({ worker: w, at });
-    });
-    ws.forEach((w, i) => w.child.stdout!.on('data', handlers[i]));
-  });
-}
-
 describe('recovery after a worker crash, default settings', () => {
   it(`every job a killed worker held is answered within ${TARGET_MS / 1000} s of its kill -9 (${ROUNDS} kills)`, async () => {
     const config = loadConfig('play', {});
@@ -67,7 +44,7 @@ describe('recovery after a worker crash, default settings', () => {
         const ix = fake.injectSlashCommand({ name: 'bard', options: { prompt: `ROMEO ${round}.${i}: what light through yonder window breaks?`, temp: 0.8, length: LENGTH } });
         return ix.id;
       });
-      const hit = await killAtNextStart(30_000);
+      const hit = await killAtNextStart(fake, workers, 30_000);
       expect(await hit.worker.exited).toBeNull();
       await waitAnswered(fake, ids, 60_000);
 

@@ -8,6 +8,7 @@ import { FakeDiscord } from '../fake-discord/index.ts';
 import {
   expectNoPingsAndShort,
   freshPrefix,
+  killAtNextStart,
   logLines,
   parseCompletion,
   REDIS_URL,
@@ -49,40 +50,6 @@ afterAll(async () => {
   tmp.cleanup();
 }, 30_000);
 
-/**
- * Kills (SIGKILL) the first live worker that logs "job started" for a job's first attempt, from inside the
- * stdout handler, so the kill lands a few ms after the job began generating. Resolves with the job id.
- */
-function killAtNextStart(timeoutMs: number, which: (l: Record<string, any>) => boolean = (l) => l.started === 1): Promise<{ worker: Proc; jobId: string; at: number }> {
-  return new Promise((resolve, reject) => {
-    const live = workers.filter((w) => w.child.exitCode === null && w.child.signalCode === null);
-    const detach = () => live.forEach((w, i) => w.child.stdout!.off('data', handlers[i]));
-    const timer = setTimeout(() => {
-      detach();
-      reject(new Error(`no worker started a job within ${timeoutMs} ms`));
-    }, timeoutMs);
-    const handlers = live.map((w) => (chunk: Buffer) => {
-      for (const line of chunk.toString('utf8').split('\n')) {
-        if (!line.includes('"job started"')) continue;
-        let l;
-        try {
-          l = JSON.parse(line);
-        } catch {
-          continue; // a line split across two chunks: the first attempts are plenty
-        }
-        if (!which(l)) continue;
-        w.child.kill('SIGKILL');
-        const at = fake.now();
-        clearTimeout(timer);
-        detach();
-        resolve({ worker: w, jobId: l.jobId, at });
-        return;
-      }
-    });
-    live.forEach((w, i) => w.child.stdout!.on('data', handlers[i]));
-  });
-}
-
 describe('worker killed mid-job', () => {
   it(`${KILLS} workers killed while generating: all ${INTERACTIONS} interactions answered exactly once`, async () => {
     const users = [fake.users.alice, fake.users.bob, fake.users.owner];
@@ -98,7 +65,7 @@ describe('worker killed mid-job', () => {
     // Kill a worker the moment it starts a job (first attempt), then start a replacement.
     const killed: { jobId: string; at: number }[] = [];
     while (killed.length < KILLS) {
-      const hit = await killAtNextStart(60_000);
+      const hit = await killAtNextStart(fake, workers, 60_000);
       killed.push({ jobId: hit.jobId, at: hit.at });
       expect(await hit.worker.exited).toBeNull();
       workers.push(spawnBard('worker', env));
@@ -147,7 +114,7 @@ describe('worker killed mid-job', () => {
     const ix = fake.injectSlashCommand({ name: 'bard', options: { prompt: 'YORICK: alas', length: LENGTH } });
     const jobId = `complete-${ix.id}`;
     for (const attempt of [1, 2]) {
-      const hit = await killAtNextStart(60_000, (l) => l.jobId === jobId && l.started === attempt);
+      const hit = await killAtNextStart(fake, workers, 60_000, (l) => l.jobId === jobId && l.started === attempt);
       expect(await hit.worker.exited).toBeNull();
       workers.push(spawnBard('worker', env));
     }
