@@ -11,12 +11,16 @@ import { producerConnection } from '../queue/redis.ts';
 import { randomSeed } from '../rnn/rng.ts';
 import { RedisStore } from '../store/redis.ts';
 import type { Services } from './context.ts';
-import { buttonContext, commandContext } from './discord-context.ts';
-import { routeButton, routeCommand } from './router.ts';
+import { autocompleteContext, buttonContext, commandContext } from './discord-context.ts';
+import { routeAutocomplete, routeButton, routeCommand } from './router.ts';
+import { loadRegistryOrExit } from '../models/startup.ts';
 
 const config = loadConfigOrExit('bot');
 const log = createLogger('bard-bot', config.logLevel, [config.discordToken]);
 logFatalErrors(log);
+
+// The models the commands offer; a job names one with its file's hash, which the workers check.
+const models = loadRegistryOrExit('bot', config, log);
 
 const redis = producerConnection(config.redisUrl);
 redis.on('error', (e) => log.warn({ err: e.message }, 'redis connection error'));
@@ -27,6 +31,7 @@ storeRedis.on('error', (e) => log.warn({ err: e.message }, 'redis (store) connec
 const svc: Services = {
   store: new RedisStore(storeRedis, config.prefix),
   producer,
+  models,
   settings: config,
   log,
   now: Date.now,
@@ -54,8 +59,10 @@ async function handle(i: Interaction): Promise<void> {
   try {
     if (i.isChatInputCommand()) await routeCommand(commandContext(i), svc);
     else if (i.isButton()) await routeButton(buttonContext(i), svc);
+    else if (i.isAutocomplete()) await routeAutocomplete(autocompleteContext(i), svc);
     else return;
-    log.info({ interaction: i.id, kind: i.isButton() ? 'button' : 'command', ms: Date.now() - started }, 'interaction answered');
+    const kind = i.isButton() ? 'button' : i.isAutocomplete() ? 'autocomplete' : 'command';
+    log.info({ interaction: i.id, kind, ms: Date.now() - started }, 'interaction answered');
   } catch (e) {
     log.error({ interaction: i.id, err: (e as Error).message }, 'interaction failed');
     if (i.isRepliable() && !i.replied && !i.deferred) {

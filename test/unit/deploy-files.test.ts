@@ -32,7 +32,7 @@ describe('docker-compose.yml', () => {
     expect(compose.volumes).toHaveProperty('redis-data');
   });
 
-  it('runs the bot and two workers from the image, on that Redis, with the snapshot mounted', () => {
+  it('runs the bot and two workers from the image, on that Redis, with the models mounted', () => {
     expect(Object.keys(s).sort()).toEqual(['bot', 'redis', 'worker-1', 'worker-2']);
     expect(s.bot.command).toEqual(['npm', 'run', 'bot']);
     for (const w of ['worker-1', 'worker-2']) expect(s[w].command).toEqual(['npm', 'run', 'worker']);
@@ -43,7 +43,7 @@ describe('docker-compose.yml', () => {
       expect(svc.depends_on).toEqual({ redis: { condition: 'service_healthy' } });
       const mount = svc.volumes!.find((v) => v.startsWith('./snapshots:'))!;
       const inside = mount.split(':')[1];
-      expect(svc.environment!.SNAPSHOT.startsWith(`${inside}/`)).toBe(true);
+      expect(svc.environment!.BARD_MODELS.startsWith(`${inside}/`)).toBe(true);
       for (const key of Object.keys(svc.environment!)) expect(CONFIG_VARIABLES).toContain(key);
     }
   });
