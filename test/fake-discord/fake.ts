@@ -69,6 +69,15 @@ export interface ButtonInput extends InteractionCommon {
   messageId?: string;
 }
 
+export interface AutocompleteInput extends InteractionCommon {
+  /** The command being typed. */
+  name: string;
+  /** Values typed so far in the other options (typed as for injectSlashCommand). */
+  options?: Record<string, OptionValue>;
+  /** The option the user is typing in, and its partial value. */
+  focused: { name: string; value: string };
+}
+
 export type Injected = InteractionState & {
   /** How many live gateway sessions received the dispatch (0: kept for a RESUME). */
   delivered: number;
@@ -265,6 +274,16 @@ export class FakeDiscord extends EventEmitter implements RestHost {
     }
     const data = { custom_id: input.customId, component_type: 2 };
     return this.inject(3, { ...input, channelId }, data, { customId: input.customId, sourceMessageId: source.id, message: this.messageJson(source) });
+  }
+
+  /** Dispatches an autocomplete interaction (type 4): the focused option carries `focused: true` and a string value. */
+  injectAutocomplete(input: AutocompleteInput): Injected {
+    const cmd = this.findCommand(input.name);
+    const typed = this.typedOptions(input.name, cmd, input.options ?? {});
+    const focused = this.typedOptions(input.name, cmd, { [input.focused.name]: input.focused.value })[0];
+    const data: Record<string, unknown> = { id: cmd?.id ?? snowflake(), name: input.name, type: 1, options: [...typed.filter((o) => o.name !== focused.name), { ...focused, focused: true }] };
+    if (cmd?.guild_id) data.guild_id = cmd.guild_id;
+    return this.inject(4, input, data, { commandName: input.name });
   }
 
   /** The live state of an interaction (ack, original message id, follow-ups). */
@@ -481,7 +500,7 @@ export class FakeDiscord extends EventEmitter implements RestHost {
     });
   }
 
-  private inject(type: 2 | 3, input: InteractionCommon, data: Record<string, unknown>, extra: { commandName?: string; customId?: string; sourceMessageId?: string; message?: unknown }): Injected {
+  private inject(type: 2 | 3 | 4, input: InteractionCommon, data: Record<string, unknown>, extra: { commandName?: string; customId?: string; sourceMessageId?: string; message?: unknown }): Injected {
     const user = input.user ?? this.users.alice;
     const channel = this.world.channels.get(input.channelId ?? this.channels.bard.id);
     if (!channel) throw new Error(`fake-discord: no channel ${input.channelId}`);
