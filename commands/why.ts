@@ -33,7 +33,8 @@ export function checkWhy(raw: { after: unknown; next: unknown }, vocab: string, 
     return { ok: false, error: `\`next\` must be exactly one character (\\n for a newline, \\s for a space); you gave ${[...next].length}.` };
   }
   const known = new Set(vocab);
-  const shown = [...vocab].map(showChar).join('');
+  // Sorted, so a reader finds a character where they expect it (the model's own order is arbitrary).
+  const shown = [...vocab].sort().map(showChar).join('');
   const last = [...after].pop()!;
   if (!known.has(last)) return { ok: false, error: `The model ${model} does not know "${showChar(last)}", the last character of \`after\`. Its vocabulary: \`${shown}\`` };
   if (!known.has(next)) return { ok: false, error: `The model ${model} does not know "${showChar(next)}". Its vocabulary: \`${shown}\`` };

@@ -15,7 +15,7 @@ let model: Model;
 let carol: FakeUser;
 let dave: FakeUser;
 
-const COMMANDS = ['bard', 'bard-round', 'bard-config', 'why-colon'];
+const COMMANDS = ['bard', 'bard-round', 'bard-config', 'bard-models', 'why-colon', 'why'];
 
 beforeAll(async () => {
   fake = await new FakeDiscord().start();
@@ -30,7 +30,7 @@ beforeAll(async () => {
   const deploy = spawnBard('deploy', env);
   const [code] = await Promise.all([deploy.exited]);
   expect(code, deploy.err.join('\n')).toBe(0);
-  expect(deploy.out.join('\n')).toMatch(/Registered 4 commands in server/);
+  expect(deploy.out.join('\n')).toMatch(/Registered 6 commands in server/);
   bot = spawnBard('bot', env);
   worker = spawnBard('worker', env);
   model = loadSnapshot(REFERENCE_SNAPSHOT);
