@@ -14,7 +14,7 @@ import type { RegisteredModel } from '../src/models/registry.ts';
 import { keys, RoundState } from '../src/bard/state.ts';
 import type { SlashCommand } from '../src/bot/command.ts';
 import type { ButtonContext, CommandContext, Services } from '../src/bot/context.ts';
-import { deferAndEnqueue, orBusy, replyTarget } from '../src/bot/enqueue.ts';
+import { enqueueThenDefer, orBusy, replyTarget } from '../src/bot/enqueue.ts';
 import { suggestModels } from '../src/bot/model-option.ts';
 import { getJson } from '../src/store/store.ts';
 
@@ -56,7 +56,7 @@ export async function execute(ctx: CommandContext, svc: Services): Promise<void>
   }
   const entries = pairRound(temps, models.length ? models : null, defaults.value.temp ?? DEFAULTS.temp, channelModel.value);
   if (!entries.ok) return ctx.replyEphemeral(entries.error);
-  await deferAndEnqueue(ctx, svc, {
+  await enqueueThenDefer(ctx, svc, {
     name: 'round',
     data: {
       target: replyTarget(ctx),

@@ -13,7 +13,7 @@ import { keys, ResultState } from '../src/bard/state.ts';
 import { nextTemp } from '../src/bard/temperature.ts';
 import type { SlashCommand } from '../src/bot/command.ts';
 import type { ButtonContext, CommandContext, Services } from '../src/bot/context.ts';
-import { deferAndEnqueue, orBusy, replyTarget } from '../src/bot/enqueue.ts';
+import { enqueueThenDefer, orBusy, replyTarget } from '../src/bot/enqueue.ts';
 import { modelOption, suggestModels } from '../src/bot/model-option.ts';
 import { getJson } from '../src/store/store.ts';
 
@@ -37,7 +37,7 @@ export async function execute(ctx: CommandContext, svc: Services): Promise<void>
   if (!opts.ok) return ctx.replyEphemeral(opts.error);
   const model = checkModel(svc.models, ctx.options.model, defaults.value.model);
   if (!model.ok) return ctx.replyEphemeral(model.error);
-  await deferAndEnqueue(ctx, svc, {
+  await enqueueThenDefer(ctx, svc, {
     name: 'complete',
     data: {
       target: replyTarget(ctx),
@@ -61,7 +61,7 @@ export async function press(ctx: ButtonContext, id: ButtonId, svc: Services): Pr
   if (!state.success) return ctx.replyEphemeral('These buttons have expired. Start again with /bard.');
   const s = state.data;
   const change = nextTemp(s.temp, id.action);
-  await deferAndEnqueue(ctx, svc, {
+  await enqueueThenDefer(ctx, svc, {
     name: 'complete',
     data: {
       target: replyTarget(ctx),

@@ -7,7 +7,7 @@ import { readChannelDefaults } from '../src/bard/channel-defaults.ts';
 import { checkModel, refOf } from '../src/bard/models.ts';
 import type { SlashCommand } from '../src/bot/command.ts';
 import type { CommandContext, Services } from '../src/bot/context.ts';
-import { deferAndEnqueue, orBusy, replyTarget } from '../src/bot/enqueue.ts';
+import { enqueueThenDefer, orBusy, replyTarget } from '../src/bot/enqueue.ts';
 import { modelOption, suggestModels } from '../src/bot/model-option.ts';
 
 export const data = new SlashCommandBuilder()
@@ -21,7 +21,7 @@ export async function execute(ctx: CommandContext, svc: Services): Promise<void>
   if (!defaults) return;
   const model = checkModel(svc.models, ctx.options.model, defaults.value.model);
   if (!model.ok) return ctx.replyEphemeral(model.error);
-  await deferAndEnqueue(ctx, svc, { name: 'why-colon', data: { target: replyTarget(ctx), requester: ctx.user, model: refOf(model.value.card) } });
+  await enqueueThenDefer(ctx, svc, { name: 'why-colon', data: { target: replyTarget(ctx), requester: ctx.user, model: refOf(model.value.card) } });
 }
 
 export const command: SlashCommand = { data, execute, autocomplete: suggestModels };

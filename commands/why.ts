@@ -10,7 +10,7 @@ import { checkModel, refOf } from '../src/bard/models.ts';
 import type { Checked } from '../src/bard/options.ts';
 import type { SlashCommand } from '../src/bot/command.ts';
 import type { CommandContext, Services } from '../src/bot/context.ts';
-import { deferAndEnqueue, orBusy, replyTarget } from '../src/bot/enqueue.ts';
+import { enqueueThenDefer, orBusy, replyTarget } from '../src/bot/enqueue.ts';
 import { modelOption, suggestModels } from '../src/bot/model-option.ts';
 import { showChar, unescapeChars } from '../src/explain/index.ts';
 
@@ -49,7 +49,7 @@ export async function execute(ctx: CommandContext, svc: Services): Promise<void>
   const { card } = model.value;
   const q = checkWhy({ after: ctx.options.after, next: ctx.options.next }, card.vocab, card.name);
   if (!q.ok) return ctx.replyEphemeral(q.error);
-  await deferAndEnqueue(ctx, svc, { name: 'why', data: { target: replyTarget(ctx), requester: ctx.user, model: refOf(card), after: q.value.after, next: q.value.next } });
+  await enqueueThenDefer(ctx, svc, { name: 'why', data: { target: replyTarget(ctx), requester: ctx.user, model: refOf(card), after: q.value.after, next: q.value.next } });
 }
 
 export const command: SlashCommand = { data, execute, autocomplete: suggestModels };

@@ -9,7 +9,7 @@ import { LIMITS } from './bard/limits.ts';
 import { DEFAULT_MODELS } from './snapshot/index.ts';
 
 /** Which process is starting: each needs a different subset of the variables. */
-export type Role = 'bot' | 'worker' | 'deploy' | 'play';
+export type Role = 'bot' | 'web' | 'worker' | 'deploy' | 'play';
 
 export interface Config {
   discordToken: string;
@@ -42,6 +42,10 @@ export interface Config {
   metricsPort: number | null;
   /** Bot's /healthz port; null = off, 0 = any free port (logged). */
   healthPort: number | null;
+  /** The application's Ed25519 public key (hex) that signs HTTP interactions; null where unused. */
+  publicKey: string | null;
+  /** The HTTP front door's port (POST /interactions, /healthz, /metrics); 0 = any free port (logged). */
+  webPort: number;
   logLevel: string;
 }
 
@@ -87,13 +91,19 @@ const VARIABLES = {
   DISCORD_TOKEN: {
     schema: z.string().min(20, 'does not look like a bot token (too short)'),
     hint: 'the bot token (Developer Portal → your application → Bot → Reset Token)',
-    requiredFor: ['bot', 'worker', 'deploy'],
+    requiredFor: ['bot', 'web', 'worker', 'deploy'],
   } as Variable<string>,
   DISCORD_APP_ID: {
     schema: snowflake,
     hint: 'the application id (Developer Portal → General Information → Application ID)',
-    requiredFor: ['bot', 'worker', 'deploy'],
+    requiredFor: ['bot', 'web', 'worker', 'deploy'],
   } as Variable<string>,
+  DISCORD_PUBLIC_KEY: {
+    schema: z.string().regex(/^[0-9a-fA-F]{64}$/, 'must be the 64 hex characters of the application\'s public key').transform((s) => s.toLowerCase()),
+    fallback: null,
+    hint: "the application's public key, which signs HTTP interactions (Developer Portal → General Information → Public Key)",
+    requiredFor: ['web'],
+  } as Variable<string | null>,
   DISCORD_GUILD_ID: { schema: snowflake, fallback: null, hint: 'a server id, to register the commands in that server only' } as Variable<string | null>,
   DISCORD_API_URL: {
     schema: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as http://127.0.0.1:3000/api' }),
@@ -116,6 +126,11 @@ const VARIABLES = {
   SERVE_THREADS: { schema: int(1, 16), fallback: 1, hint: 'model threads per worker' } as Variable<number>,
   METRICS_PORT: { schema: port, fallback: 9464, hint: "the worker's /metrics and /healthz port" } as Variable<number | null>,
   HEALTH_PORT: { schema: port, fallback: 9465, hint: "the bot's /healthz port" } as Variable<number | null>,
+  WEB_PORT: {
+    schema: port.refine((v) => v !== null, 'cannot be off: it is the port Discord delivers interactions to').transform((v) => v as number),
+    fallback: 8080,
+    hint: 'the HTTP front door\'s port (POST /interactions, GET /healthz, GET /metrics)',
+  } as Variable<number>,
   BARD_PREFIX: {
     schema: name,
     fallback: 'bard',
@@ -196,6 +211,8 @@ export function loadConfig(role: Role, env: NodeJS.ProcessEnv = process.env, opt
     serveThreads: x.SERVE_THREADS,
     metricsPort: x.METRICS_PORT,
     healthPort: x.HEALTH_PORT,
+    publicKey: x.DISCORD_PUBLIC_KEY,
+    webPort: x.WEB_PORT,
     logLevel: x.LOG_LEVEL,
   };
 }

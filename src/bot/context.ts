@@ -21,14 +21,17 @@ export interface InteractionContext {
   guildId: string | null;
   /** Whether the member may manage this channel (for /bard-config). */
   canManageChannels: boolean;
+  /**
+   * A second delivery taking over from one that died mid-way: its cooldown may have been counted already,
+   * so it is not counted again (the enqueue itself is idempotent).
+   */
+  redelivered?: boolean;
   /** Answers right away with a message only this user sees. */
   replyEphemeral(content: string): Promise<void>;
   /** Answers right away with a message everyone in the channel sees (no model job behind it). */
   replyPublic(content: string): Promise<void>;
   /** Answers right away with a public "Bard is thinking…" that a worker edits later. */
   defer(): Promise<void>;
-  /** After defer(): removes the placeholder and tells only this user why (the job could not be queued). */
-  abandon(content: string): Promise<void>;
 }
 
 export interface CommandContext extends InteractionContext {

@@ -97,9 +97,6 @@ function context(user: string): InteractionContext {
       out(plainNotice(content));
     },
     async defer() {},
-    async abandon(content) {
-      out(`(only you see this) ${plainNotice(content)}`);
-    },
   };
 }
 

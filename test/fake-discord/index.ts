@@ -9,3 +9,4 @@ export { LIMITS, MessageFlag, lengthOf } from './validate.ts';
 export { Permission, DEFAULT_MEMBER_PERMISSIONS, BOT_PERMISSIONS } from './world.ts';
 export type { FakeUser, FakeChannel } from './world.ts';
 export type * from './types.ts';
+export type { HttpDeliveryResult, DeliveryViolation, SignedRequest } from './http-delivery.ts';
