@@ -12,61 +12,62 @@ import type { Model } from '../../src/rnn/model.ts';
 import { DEFAULT_SNAPSHOT, saveSnapshot } from '../../src/snapshot/index.ts';
 import { DEFAULT_MEMBER_PERMISSIONS, FakeDiscord, Permission, type StoredMessage } from '../fake-discord/index.ts';
 import { randomModel } from '../snapshot/fixtures.ts';
-import { bardEnv, freshPrefix, parseCompletion, REFERENCE_SNAPSHOT, shutDown, spawnBard, waitReady, type Proc } from './harness.ts';
+import { bardEnv, FRONT_DOORS, freshPrefix, parseCompletion, REFERENCE_SNAPSHOT, shutDown, spawnBard, startFrontDoor, type Proc } from './harness.ts';
 
 let fake: FakeDiscord;
 let prefix: string;
-let bot: Proc;
+let front: Proc;
 let worker: Proc;
 let workerEnv: NodeJS.ProcessEnv;
 let dir: string;
 let ours: Model;
 let csc321: Model;
 
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'bard-models-'));
-  copyFileSync(DEFAULT_SNAPSHOT, join(dir, 'bard.npz'));
-  copyFileSync(REFERENCE_SNAPSHOT, join(dir, 'ghost.npz'));
-  const both = `${REFERENCE_SNAPSHOT},${join(dir, 'bard.npz')}`;
-  const registry = loadRegistry(both, { strict: true });
-  csc321 = registry.find('char-rnn-snapshot')!.model;
-  ours = registry.find('bard-h512')!.model;
-  fake = await new FakeDiscord().start();
-  prefix = freshPrefix();
-  const common = { COOLDOWN_USER_JOBS: '0', COOLDOWN_CHANNEL_JOBS: '0', ROUND_MIN_SECONDS: '1', SNAPSHOT: '' };
-  const deploy = spawnBard('deploy', bardEnv(fake, prefix, common));
-  expect(await deploy.exited, deploy.err.join('\n')).toBe(0);
-  bot = spawnBard('bot', bardEnv(fake, prefix, { ...common, BARD_MODELS: `${both},${join(dir, 'ghost.npz')}` }));
-  workerEnv = bardEnv(fake, prefix, { ...common, BARD_MODELS: both });
-  worker = spawnBard('worker', workerEnv);
-  await waitReady(fake, bot, [worker], 60_000);
-}, 90_000);
-
-afterAll(async () => {
-  await shutDown(fake, prefix, [bot, worker]);
-  rmSync(dir, { recursive: true, force: true });
-}, 30_000);
-
-async function answered(id: string): Promise<StoredMessage[]> {
-  return fake.waitUntil(() => {
-    const ms = fake.messagesFor(id);
-    return ms.length >= 1 && ms.every((m) => !m.loading) ? ms : null;
-  }, 30_000);
-}
-
-/** The ephemeral answer the bot gave at once (no deferral, no job). */
-async function ephemeral(id: string): Promise<string> {
-  const [m] = await fake.waitUntil(() => (fake.messagesFor(id).length ? fake.messagesFor(id) : null), 5000);
-  const ix = fake.interaction(id)!;
-  expect(ix.ack).toBe('reply');
-  expect(ix.ephemeral).toBe(true);
-  expect(m.allowedMentions).toEqual({ parse: [] });
-  return m.content;
-}
-
 const seedOf = (footer: string) => Number(/seed (\d+)/.exec(footer)![1]);
 
-describe('many models in one bot', () => {
+describe.each(FRONT_DOORS)('many models in one bot, through the %s front door', (mode) => {
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'bard-models-'));
+    copyFileSync(DEFAULT_SNAPSHOT, join(dir, 'bard.npz'));
+    copyFileSync(REFERENCE_SNAPSHOT, join(dir, 'ghost.npz'));
+    const both = `${REFERENCE_SNAPSHOT},${join(dir, 'bard.npz')}`;
+    const registry = loadRegistry(both, { strict: true });
+    csc321 = registry.find('char-rnn-snapshot')!.model;
+    ours = registry.find('bard-h512')!.model;
+    fake = await new FakeDiscord().start();
+    prefix = freshPrefix();
+    const common = { COOLDOWN_USER_JOBS: '0', COOLDOWN_CHANNEL_JOBS: '0', ROUND_MIN_SECONDS: '1', SNAPSHOT: '' };
+    const deploy = spawnBard('deploy', bardEnv(fake, prefix, common));
+    expect(await deploy.exited, deploy.err.join('\n')).toBe(0);
+    workerEnv = bardEnv(fake, prefix, { ...common, BARD_MODELS: both });
+    worker = spawnBard('worker', workerEnv);
+    const frontEnv = bardEnv(fake, prefix, { ...common, BARD_MODELS: `${both},${join(dir, 'ghost.npz')}` });
+    [front] = await Promise.all([startFrontDoor(mode, fake, frontEnv, 60_000), worker.waitForLine(/"worker ready"/, 60_000)]);
+  }, 90_000);
+
+  afterAll(async () => {
+    await shutDown(fake, prefix, [front, worker]);
+    expect(fake.deliveryViolations).toEqual([]);
+    rmSync(dir, { recursive: true, force: true });
+  }, 30_000);
+
+  async function answered(id: string): Promise<StoredMessage[]> {
+    return fake.waitUntil(() => {
+      const ms = fake.messagesFor(id);
+      return ms.length >= 1 && ms.every((m) => !m.loading) ? ms : null;
+    }, 30_000);
+  }
+
+  /** The ephemeral answer the bot gave at once (no deferral, no job). */
+  async function ephemeral(id: string): Promise<string> {
+    const [m] = await fake.waitUntil(() => (fake.messagesFor(id).length ? fake.messagesFor(id) : null), 5000);
+    const ix = fake.interaction(id)!;
+    expect(ix.ack).toBe('reply');
+    expect(ix.ephemeral).toBe(true);
+    expect(m.allowedMentions).toEqual({ parse: [] });
+    return m.content;
+  }
+
   it('autocomplete on model: and models: answers within 3 s from the registry: ≤ 25 choices, names ≤ 100 characters, with H and loss', async () => {
     const ix = fake.injectAutocomplete({ name: 'bard', options: { prompt: 'ROMEO:' }, focused: { name: 'model', value: '' } });
     await fake.waitUntil(() => fake.interaction(ix.id)!.ack === 'autocomplete', 5000);
