@@ -187,24 +187,16 @@ describe('renderDiscord', () => {
     expect(r.content).toContain('The winner is **B** (temperature 1.5) with 2 of 3 votes.');
     expect(r.content).toContain('**A** · temperature 0.3 · 1 vote\none');
     expect(r.content).toContain('**B** · temperature 1.5 · 2 votes 🏆\ntwo');
-  });
 
-  it('a round across models reveals the model of each entry with its temperature', () => {
-    const [r] = renderDiscord({
-      kind: 'round-result',
-      id: '200000000000000001',
-      author: alice,
-      prompt: 'KING:',
-      model: 'bard-h512 and char-rnn-snapshot',
-      length: 200,
+    // A round across models reveals the model of each entry with its temperature.
+    const [across] = renderDiscord({
+      ...result,
       entries: [
-        { label: 'A', text: 'one', temp: 0.8, model: 'char-rnn-snapshot', votes: 0 },
-        { label: 'B', text: 'two', temp: 0.8, model: 'bard-h512', votes: 1 },
+        { label: 'A', text: 'one', temp: 0.8, model: 'char-rnn-snapshot', votes: 1 },
+        { label: 'B', text: 'two', temp: 0.8, model: 'bard-h512', votes: 2 },
       ],
-      voters: 1,
-      winners: ['B'],
     });
-    expect(r.content).toContain('The winner is **B** (bard-h512, temperature 0.8) with 1 of 1 vote.');
-    expect(r.content).toContain('**A** · char-rnn-snapshot, temperature 0.8 · 0 votes\none');
+    expect(across.content).toContain('The winner is **B** (bard-h512, temperature 0.8) with 2 of 3 votes.');
+    expect(across.content).toContain('**A** · char-rnn-snapshot, temperature 0.8 · 1 vote\none');
   });
 });
