@@ -196,7 +196,6 @@ async function runWhy(d: WhyJob, deps: JobDeps): Promise<void> {
   await explainFor(d, deps, q, `why ${nameChar(q.after)} is followed by ${nameChar(d.next)}`);
 }
 
-
 async function explainFor(d: WhyColonJob | WhyJob, deps: JobDeps, q: ExplainQuery, question: string): Promise<void> {
   const { card } = deps.models.resolve(d.model);
   let e;
