@@ -75,6 +75,13 @@ export class Nginx {
     }
   }
 
+  /** The master's pid and its workers' (for CPU accounting). */
+  pids(): number[] {
+    const master = this.child.pid!;
+    const workers = spawnSync('pgrep', ['-P', String(master)], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).map(Number);
+    return [master, ...workers];
+  }
+
   get url(): string {
     return `http://127.0.0.1:${this.port}/interactions`;
   }
