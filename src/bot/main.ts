@@ -1,6 +1,7 @@
 /**
- * `npm run bot`: the discord.js gateway client. It validates each interaction, answers within
- * Discord's 3 s (deferral or ephemeral notice) and enqueues a BullMQ job; it never runs the model.
+ * `npm run bot`: the discord.js gateway client, one of Bard's two front doors (the other is `npm run web`).
+ * It validates each interaction, enqueues a BullMQ job and then answers within Discord's 3 s (a deferral,
+ * or an ephemeral notice); it never runs the model.
  */
 import { Client, Events, GatewayIntentBits, MessageFlags, type Interaction } from 'discord.js';
 import { loadConfigOrExit } from '../config.ts';
