@@ -17,7 +17,7 @@ export function clientShardOptions(s: ShardSettings): Pick<ClientOptions, 'shard
 /** Close codes after which discord.js gives a shard up for good, and what to do about each. */
 const GIVE_UP: Record<number, string> = {
   4004: 'authentication failed: check DISCORD_TOKEN',
-  4010: 'invalid shard: every bot process must have the same SHARD_COUNT, and SHARD_IDS that no other process runs',
+  4010: 'invalid shard: SHARD_COUNT is not one Discord accepts (a very large bot must run a multiple of the count Discord assigned it; unset, SHARD_COUNT follows its recommendation), or SHARD_IDS overlap another process\'s',
   4011: 'sharding required: too many guilds for this SHARD_COUNT; raise it, or leave it unset to use the count Discord recommends',
   4012: 'invalid API version',
   4013: 'invalid intents',
