@@ -24,8 +24,6 @@ export interface InteractionContext {
   replyEphemeral(content: string): Promise<void>;
   /** Answers right away with a public "Bard is thinking…" that a worker edits later. */
   defer(): Promise<void>;
-  /** After defer(): removes the placeholder and tells only this user why (the job could not be queued). */
-  abandon(content: string): Promise<void>;
 }
 
 export interface CommandContext extends InteractionContext {
