@@ -9,7 +9,7 @@ import { LIMITS } from './bard/limits.ts';
 import { DEFAULT_SNAPSHOT } from './snapshot/index.ts';
 
 /** Which process is starting: each needs a different subset of the variables. */
-export type Role = 'bot' | 'worker' | 'deploy' | 'play';
+export type Role = 'bot' | 'web' | 'worker' | 'deploy' | 'play';
 
 export interface Config {
   discordToken: string;
@@ -41,6 +41,10 @@ export interface Config {
   healthPort: number | null;
   /** The bot's gateway shards. */
   shards: ShardSettings;
+  /** The application's Ed25519 public key (hex) that signs HTTP interactions; null where unused. */
+  publicKey: string | null;
+  /** The HTTP front door's port (POST /interactions, /healthz, /metrics); 0 = any free port (logged). */
+  webPort: number;
   logLevel: string;
 }
 
@@ -120,13 +124,19 @@ const VARIABLES = {
   DISCORD_TOKEN: {
     schema: z.string().min(20, 'does not look like a bot token (too short)'),
     hint: 'the bot token (Developer Portal → your application → Bot → Reset Token)',
-    requiredFor: ['bot', 'worker', 'deploy'],
+    requiredFor: ['bot', 'web', 'worker', 'deploy'],
   } as Variable<string>,
   DISCORD_APP_ID: {
     schema: snowflake,
     hint: 'the application id (Developer Portal → General Information → Application ID)',
-    requiredFor: ['bot', 'worker', 'deploy'],
+    requiredFor: ['bot', 'web', 'worker', 'deploy'],
   } as Variable<string>,
+  DISCORD_PUBLIC_KEY: {
+    schema: z.string().regex(/^[0-9a-fA-F]{64}$/, 'must be the 64 hex characters of the application\'s public key').transform((s) => s.toLowerCase()),
+    fallback: null,
+    hint: "the application's public key, which signs HTTP interactions (Developer Portal → General Information → Public Key)",
+    requiredFor: ['web'],
+  } as Variable<string | null>,
   DISCORD_GUILD_ID: { schema: snowflake, fallback: null, hint: 'a server id, to register the commands in that server only' } as Variable<string | null>,
   DISCORD_API_URL: {
     schema: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as http://127.0.0.1:3000/api' }),
@@ -145,6 +155,11 @@ const VARIABLES = {
   HEALTH_PORT: { schema: port, fallback: 9465, hint: "the bot's /healthz port" } as Variable<number | null>,
   SHARD_COUNT: { schema: shardCount, fallback: 'auto', hint: "the bot's gateway shards in all processes" } as Variable<number | 'auto'>,
   SHARD_IDS: { schema: shardIds, fallback: null, hint: 'the shards this bot process runs' } as Variable<number[] | null>,
+  WEB_PORT: {
+    schema: port.refine((v) => v !== null, 'cannot be off: it is the port Discord delivers interactions to').transform((v) => v as number),
+    fallback: 8080,
+    hint: 'the HTTP front door\'s port (POST /interactions, GET /healthz, GET /metrics)',
+  } as Variable<number>,
   BARD_PREFIX: {
     schema: name,
     fallback: 'bard',
@@ -226,6 +241,8 @@ export function loadConfig(role: Role, env: NodeJS.ProcessEnv = process.env, opt
     metricsPort: x.METRICS_PORT,
     healthPort: x.HEALTH_PORT,
     shards: { count: x.SHARD_COUNT, ids: x.SHARD_IDS },
+    publicKey: x.DISCORD_PUBLIC_KEY,
+    webPort: x.WEB_PORT,
     logLevel: x.LOG_LEVEL,
   };
 }

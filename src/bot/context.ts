@@ -20,6 +20,11 @@ export interface InteractionContext {
   guildId: string | null;
   /** Whether the member may manage this channel (for /bard-config). */
   canManageChannels: boolean;
+  /**
+   * A second delivery taking over from one that died mid-way: its cooldown may have been counted already,
+   * so it is not counted again (the enqueue itself is idempotent).
+   */
+  redelivered?: boolean;
   /** Answers right away with a message only this user sees. */
   replyEphemeral(content: string): Promise<void>;
   /** Answers right away with a public "Bard is thinking…" that a worker edits later. */

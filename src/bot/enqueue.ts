@@ -28,11 +28,13 @@ export function replyTarget(ctx: InteractionContext): Target {
 }
 
 export async function enqueueThenDefer(ctx: InteractionContext, svc: Services, job: Job): Promise<boolean> {
-  const verdict = await orBusy(ctx, svc, () => takeCooldown(svc.store, svc.settings.cooldown, ctx.user.id, ctx.channelId));
-  if (!verdict) return false;
-  if (!verdict.value.ok) {
-    await ctx.replyEphemeral(cooldownMessage(verdict.value, svc.now()));
-    return false;
+  if (!ctx.redelivered) {
+    const verdict = await orBusy(ctx, svc, () => takeCooldown(svc.store, svc.settings.cooldown, ctx.user.id, ctx.channelId));
+    if (!verdict) return false;
+    if (!verdict.value.ok) {
+      await ctx.replyEphemeral(cooldownMessage(verdict.value, svc.now()));
+      return false;
+    }
   }
   const queued = await orBusy(ctx, svc, () => svc.producer.add(job));
   if (!queued) return false;

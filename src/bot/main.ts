@@ -6,33 +6,17 @@ import { Client, Events, GatewayIntentBits, MessageFlags, type Interaction } fro
 import { loadConfigOrExit } from '../config.ts';
 import { serveHealth } from '../observe/http.ts';
 import { createLogger, logFatalErrors } from '../log.ts';
-import { BullProducer } from '../queue/producer.ts';
-import { producerConnection } from '../queue/redis.ts';
-import { randomSeed } from '../rnn/rng.ts';
-import { RedisStore } from '../store/redis.ts';
-import type { Services } from './context.ts';
 import { buttonContext, commandContext } from './discord-context.ts';
-import { routeButton, routeCommand } from './router.ts';
+import { routeButton, routeCommand, SORRY } from './router.ts';
+import { frontDoorServices } from './services.ts';
 import { clientShardOptions, shardCloseReason } from './shards.ts';
 
 const config = loadConfigOrExit('bot');
 const log = createLogger('bard-bot', config.logLevel, [config.discordToken]);
 logFatalErrors(log);
 
-const redis = producerConnection(config.redisUrl);
-redis.on('error', (e) => log.warn({ err: e.message }, 'redis connection error'));
-const producer = new BullProducer(redis, config.queueName, config.prefix);
-// Cooldowns and round state on their own pipelined connection, apart from BullMQ's.
-const storeRedis = producerConnection(config.redisUrl, { autoPipelining: true });
-storeRedis.on('error', (e) => log.warn({ err: e.message }, 'redis (store) connection error'));
-const svc: Services = {
-  store: new RedisStore(storeRedis, config.prefix),
-  producer,
-  settings: config,
-  log,
-  now: Date.now,
-  seed: randomSeed,
-};
+const services = frontDoorServices(config, log);
+const { svc } = services;
 
 // discord.js's Client rereads SHARD_COUNT from the environment (its ShardingManager's contract) when its own shardCount
 // is left at the default; ours is parsed above, and "auto" or "" would be read there as NaN or 0.
@@ -65,7 +49,9 @@ async function handle(i: Interaction): Promise<void> {
   } catch (e) {
     log.error({ interaction: i.id, err: (e as Error).message }, 'interaction failed');
     if (i.isRepliable() && !i.replied && !i.deferred) {
-      await i.reply({ content: 'Sorry, that did not work. Please try again.', flags: MessageFlags.Ephemeral }).catch(() => {});
+      await i
+        .reply({ content: SORRY, flags: MessageFlags.Ephemeral })
+        .catch((err: Error) => log.warn({ interaction: i.id, err: err.message }, 'could not send the failure notice'));
     }
   }
 }
@@ -88,7 +74,7 @@ client.on(Events.ShardDisconnect, (event, shard) => {
   void shutdown('shard closed', 1);
 });
 // /healthz on HEALTH_PORT: 200 while the gateway session and Redis are both up.
-void serveHealth(config.healthPort, () => ({ discord: client.isReady(), redis: redis.status === 'ready' && storeRedis.status === 'ready' }), log);
+void serveHealth(config.healthPort, () => ({ discord: client.isReady(), redis: services.redisReady() }), log);
 
 async function shutdown(signal: string, exitCode = 0): Promise<void> {
   if (stopping) return;
@@ -96,13 +82,11 @@ async function shutdown(signal: string, exitCode = 0): Promise<void> {
   log.info({ signal, inFlight: inFlight.size }, 'shutting down');
   // Stop taking interactions (leave the gateway), let the ones in flight finish their enqueue, then close the queue; all within a bound.
   const done = (async () => {
-    await client.destroy().catch(() => {});
+    await client.destroy().catch((e: Error) => log.warn({ err: e.message }, 'leaving the gateway failed'));
     await Promise.allSettled([...inFlight]);
-    await producer.close();
   })();
   await Promise.race([done, new Promise((r) => setTimeout(r, config.shutdownTimeoutMs).unref())]);
-  redis.disconnect();
-  storeRedis.disconnect();
+  await services.close();
   process.exit(exitCode);
 }
 process.on('SIGTERM', () => void shutdown('SIGTERM'));

@@ -110,7 +110,10 @@ describe.each(SCENARIOS)('sharded gateway: $name', ({ count, bots }) => {
       // One acknowledgement (a second would have been answered 40060), one reply, filled once.
       const requests = fake.requestsFor(ix.id);
       expect(requests.filter((r) => r.route === 'interactionCallback').map((r) => r.status), ix.id).toEqual([204]);
-      expect(requests.filter((r) => r.status >= 400), ix.id).toEqual([]);
+      // The job is enqueued before the deferral, so a fast worker's first edit can come before it (404 10015), and is
+      // retried; nothing else may fail.
+      const failed = requests.filter((r) => r.status >= 400 && !(r.status === 404 && r.response?.code === 10015 && r.time < state.ackAt!));
+      expect(failed, ix.id).toEqual([]);
       const [reply, ...extra] = fake.messagesFor(ix.id);
       expect(extra).toEqual([]);
       expect(reply.history.filter((v) => v.via !== 'interactionCallback'), ix.id).toHaveLength(1);

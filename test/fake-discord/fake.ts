@@ -8,6 +8,7 @@ import { parseBody, readRaw, type UploadedFile } from './body.ts';
 import { DiscordReject, reject } from './errors.ts';
 import { Fault, type FaultHandle, type FaultSpec, type PathMatcher } from './faults.ts';
 import { fewestShards, Gateway, type GatewayStats } from './gateway.ts';
+import { HttpDelivery, type DeliveryHost, type DeliveryViolation, type HttpDeliveryResult } from './http-delivery.ts';
 import { pingsOf, type Pings } from './mentions.ts';
 import { MessageStore } from './messages.ts';
 import { handle, matchRoute, type RestHost, type RestRequest } from './rest.ts';
@@ -38,6 +39,8 @@ export interface FakeDiscordOptions {
   /** GET /gateway/bot's max_concurrency: discord.js identifies this many shards at once, then waits 5 s (Discord: 1). */
   maxConcurrency?: number;
   port?: number;
+  /** Deliver interactions by signed HTTP POST to this URL (Discord's Interactions Endpoint URL) instead of the gateway. */
+  interactionsUrl?: string;
 }
 
 export type OptionValue = string | number | boolean;
@@ -78,8 +81,10 @@ export interface ButtonInput extends InteractionCommon {
 }
 
 export type Injected = InteractionState & {
-  /** How many live gateway sessions received the dispatch (0: kept for a RESUME). */
+  /** How many live gateway sessions received the dispatch (0: kept for a RESUME); 1 when POSTed to the endpoint. */
   delivered: number;
+  /** HTTP delivery only: how the endpoint answered. */
+  delivery?: Promise<HttpDeliveryResult>;
 };
 
 interface Waiter {
@@ -102,7 +107,7 @@ const decodePath = (p: string) =>
     .join('/');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export class FakeDiscord extends EventEmitter implements RestHost {
+export class FakeDiscord extends EventEmitter implements RestHost, DeliveryHost {
   readonly token: string;
   readonly appId: string;
   readonly world: World;
@@ -119,6 +124,8 @@ export class FakeDiscord extends EventEmitter implements RestHost {
   /** Members to act as in interactions: alice and bob are ordinary members (no Manage Channels). */
   readonly users: { alice: FakeUser; bob: FakeUser; owner: FakeUser };
   readonly channels: { general: FakeChannel; bard: FakeChannel };
+  /** Signs and POSTs interactions when an endpoint URL is set (see http-delivery.ts). */
+  readonly http: HttpDelivery;
 
   private server: Server | null = null;
   private port = 0;
@@ -148,6 +155,7 @@ export class FakeDiscord extends EventEmitter implements RestHost {
       readyPayload: (sessionId, shard, guildIds) => this.readyPayload(sessionId, shard, guildIds),
       guildCreatePayload: (guildId) => this.world.guildCreateJson(guildId),
     });
+    this.http = new HttpDelivery(this, options.interactionsUrl ?? null);
   }
 
   // ---- lifecycle ----
@@ -198,7 +206,26 @@ export class FakeDiscord extends EventEmitter implements RestHost {
 
   /** Environment for a bot or worker child process (DISCORD_API_URL is the API base, e.g. for `rest: { api }`). */
   env(): Record<string, string> {
-    return { DISCORD_TOKEN: this.token, DISCORD_APP_ID: this.appId, DISCORD_GUILD_ID: this.world.guildId, DISCORD_API_URL: this.apiUrl };
+    return { DISCORD_TOKEN: this.token, DISCORD_APP_ID: this.appId, DISCORD_GUILD_ID: this.world.guildId, DISCORD_API_URL: this.apiUrl, DISCORD_PUBLIC_KEY: this.publicKeyHex };
+  }
+
+  /** The application's public key (64 hex characters) that verifies what the fake signs. */
+  get publicKeyHex(): string {
+    return this.http.publicKeyHex;
+  }
+
+  /** Where interactions go by HTTP (null: over the gateway). Set it once the endpoint listens. */
+  get interactionsUrl(): string | null {
+    return this.http.url;
+  }
+
+  set interactionsUrl(url: string | null) {
+    this.http.url = url;
+  }
+
+  /** Replies Discord would not take from an HTTP endpoint (a response after a callback, a refused response). */
+  get deliveryViolations(): DeliveryViolation[] {
+    return this.http.violations;
   }
 
   get guildId(): string {
@@ -474,6 +501,21 @@ export class FakeDiscord extends EventEmitter implements RestHost {
     return now();
   }
 
+  nextSeq(): number {
+    return ++this.seq;
+  }
+
+  /** 'ack' fires the moment an interaction's first reply is accepted (callback or HTTP response): a hook for crash tests. */
+  emitAck(ix: InteractionState): void {
+    this.emit('ack', ix);
+  }
+
+  recordRequest(rec: RecordedRequest): void {
+    this.requests.push(rec);
+    this.emit('request', rec);
+    for (const w of [...this.waiters]) w.check();
+  }
+
   private readyPayload(sessionId: string, shard: [number, number], guildIds: string[]): unknown {
     return {
       v: 10,
@@ -576,6 +618,11 @@ export class FakeDiscord extends EventEmitter implements RestHost {
     };
     this.interactions.set(id, state);
     this.interactionsByToken.set(token, state);
+    if (this.http.url) {
+      const delivery = this.http.deliver(state);
+      this.emit('interaction', state);
+      return Object.assign(state, { delivered: 1, delivery }) as Injected;
+    }
     const delivered = this.gateway.dispatch('INTERACTION_CREATE', payload, guildId);
     this.emit('interaction', state);
     return Object.assign(state, { delivered }) as Injected;
@@ -588,7 +635,7 @@ export class FakeDiscord extends EventEmitter implements RestHost {
     const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : (v ?? '')]));
     const m = /^\/api(?:\/v(\d+))?(\/.*)$/.exec(url.pathname);
     const rec: RecordedRequest = {
-      seq: ++this.seq,
+      seq: this.nextSeq(),
       method,
       path: decodePath(m ? m[2] : url.pathname),
       version: m?.[1] ? Number(m[1]) : null,
@@ -648,6 +695,7 @@ export class FakeDiscord extends EventEmitter implements RestHost {
           const restReq: RestRequest = { method, path: rec.path, query: rec.query, headers, body: rec.body, files, time, params: matched.params };
           answer = handle(this, matched, restReq);
           rec.interactionId = restReq.interactionId ?? rec.interactionId;
+          if (matched.route.name === 'interactionCallback' && rec.interactionId) this.emitAck(this.interactions.get(rec.interactionId)!);
         }
       }
     } catch (e) {
@@ -694,8 +742,6 @@ export class FakeDiscord extends EventEmitter implements RestHost {
     rec.status = status;
     rec.response = Buffer.isBuffer(body) ? undefined : body;
     rec.respondedAt = now();
-    this.requests.push(rec);
-    this.emit('request', rec);
-    for (const w of [...this.waiters]) w.check();
+    this.recordRequest(rec);
   }
 }

@@ -10,3 +10,4 @@ export { Permission, DEFAULT_MEMBER_PERMISSIONS, BOT_PERMISSIONS } from './world
 export type { FakeUser, FakeChannel, FakeGuild } from './world.ts';
 export type * from './types.ts';
 export { GatewayClose } from './gateway.ts';
+export type { HttpDeliveryResult, DeliveryViolation, SignedRequest } from './http-delivery.ts';

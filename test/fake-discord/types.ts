@@ -15,6 +15,8 @@ export type RouteName =
   | 'getCurrentUser'
   | 'getApplication'
   | 'interactionCallback'
+  /** The HTTP endpoint's response to a delivered interaction, taken as its callback. */
+  | 'interactionResponse'
   | 'followUp'
   | 'webhookGetMessage'
   | 'webhookEditMessage'
