@@ -3,7 +3,7 @@
  * It validates each interaction, enqueues a BullMQ job and then answers within Discord's 3 s (a deferral,
  * or an ephemeral notice); it never runs the model.
  */
-import { Client, Events, GatewayIntentBits, MessageFlags, type Interaction } from 'discord.js';
+import { Client, Events, GatewayIntentBits, MessageFlags, Status, type Interaction } from 'discord.js';
 import { loadConfigOrExit } from '../config.ts';
 import { serveHealth } from '../observe/http.ts';
 import { createLogger, logFatalErrors } from '../log.ts';
@@ -74,8 +74,10 @@ client.on(Events.ShardDisconnect, (event, shard) => {
   process.stderr.write(`bard bot: Discord closed shard ${shard} (code ${event.code}): ${reason}\n`);
   void shutdown('shard closed', 1);
 });
-// /healthz on HEALTH_PORT: 200 while the gateway session and Redis are both up.
-void serveHealth(config.healthPort, () => ({ discord: client.isReady(), redis: services.redisReady() }), log);
+// /healthz on HEALTH_PORT: 200 while every shard's gateway session and Redis are up (one shard reconnecting
+// means its servers go unanswered, so it counts).
+const allShardsReady = () => client.isReady() && client.ws.shards.size > 0 && client.ws.shards.every((s) => s.status === Status.Ready);
+void serveHealth(config.healthPort, () => ({ discord: allShardsReady(), redis: services.redisReady() }), log);
 
 async function shutdown(signal: string, exitCode = 0): Promise<void> {
   if (stopping) return;

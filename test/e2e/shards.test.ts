@@ -79,6 +79,11 @@ describe.each(SCENARIOS)('sharded gateway: $name', ({ count, bots }) => {
     expect(held.map((h) => h.shardCount)).toEqual(bots.map(() => count));
     expect(held.flatMap((h) => h.shards).sort()).toEqual([...Array(count).keys()]);
     expect(fake.gatewayStats.refusedIdentifies).toEqual([]);
+    // Each process is healthy once every shard it holds is connected.
+    for (const b of botProcs) {
+      const port = JSON.parse(await b.waitForLine(/"health listening"/)).port as number;
+      expect(await (await fetch(`http://127.0.0.1:${port}/healthz`)).json()).toMatchObject({ status: 'ok', checks: { discord: true, redis: true } });
+    }
 
     // Two /bard per guild, from two members, and one in a DM (shard 0).
     const users = [fake.users.alice, fake.users.bob];
