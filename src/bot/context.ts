@@ -1,7 +1,8 @@
 /**
  * An interaction as the command handlers see it, whatever delivered it: discord.js in `npm run bot`,
- * the terminal in `npm run play`. Handlers validate, answer within Discord's 3 s (an ephemeral notice,
- * or a deferral that a worker later edits) and enqueue; they never run the model.
+ * Discord's raw JSON in `npm run web`, the terminal in `npm run play`. Handlers validate, enqueue, then
+ * answer within Discord's 3 s (an ephemeral notice, or a deferral that a worker later edits); they never
+ * run the model.
  */
 import type { Logger } from 'pino';
 import type { RawOptions } from '../bard/options.ts';

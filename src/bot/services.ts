@@ -19,6 +19,8 @@ export interface FrontDoorServices {
   /** The store's connection (cooldowns, state; the HTTP front door's delivery records). */
   storeRedis: Redis;
   redisReady(): boolean;
+  /** Resolves once both connections are up, or after `timeoutMs` (false): a front door then answers "busy". */
+  waitForRedis(timeoutMs: number): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -43,6 +45,14 @@ export function frontDoorServices(config: Config, log: Logger, models: ModelRegi
     producer,
     storeRedis,
     redisReady: () => redis.status === 'ready' && storeRedis.status === 'ready',
+    async waitForRedis(timeoutMs) {
+      const until = Date.now() + timeoutMs;
+      while (!(redis.status === 'ready' && storeRedis.status === 'ready')) {
+        if (Date.now() >= until) return false;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      return true;
+    },
     async close() {
       await producer.close().catch((e: Error) => log.warn({ err: e.message }, 'closing the queue failed'));
       redis.disconnect();

@@ -43,6 +43,10 @@ server.on('error', (e) => {
   process.stderr.write(`bard web: cannot listen on port ${config.webPort}: ${e.message}\n`);
   process.exit(1);
 });
+// Take requests once Redis answers, so a fresh replica does not answer its first ones "busy"; but not later than
+// REDIS_WAIT_MS: with Redis away, a "busy, try again shortly" still tells users more than a refused connection.
+const REDIS_WAIT_MS = 5000;
+if (!(await services.waitForRedis(REDIS_WAIT_MS))) log.warn({ waitedMs: REDIS_WAIT_MS }, 'redis not reachable yet; answering busy until it is');
 server.listen(config.webPort, () => {
   const port = (server.address() as AddressInfo).port;
   log.info({ port, paths: ['POST /interactions', 'GET /healthz', 'GET /metrics'], queue: config.queueName, prefix: config.prefix }, 'web listening');

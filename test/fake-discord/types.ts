@@ -126,7 +126,8 @@ export interface InteractionState {
   commandName?: string;
   customId?: string;
   channelId: string;
-  guildId: string;
+  /** null for an interaction in a DM. */
+  guildId: string | null;
   userId: string;
   /** The payload dispatched over the gateway. */
   payload: any;
