@@ -72,7 +72,7 @@ class ModelThread {
     private readonly data: ThreadData,
     private readonly onExit: (err: Error) => void,
   ) {
-    this.stats = { counters: { ...ZERO }, inFlight: 0, sampling: 0, queued: 0, capacity: data.capacity };
+    this.stats = { counters: { ...ZERO }, inFlight: 0, sampling: 0, queued: 0, capacity: data.capacity * data.models.length, batches: data.models.length };
     this.ready = new Promise((resolve, reject) => {
       this.markReady = resolve;
       this.failStart = reject;
@@ -226,6 +226,7 @@ export class ModelServer {
     let sampling = 0;
     let queued = 0;
     let capacity = 0;
+    let batches = 0;
     let outstanding = 0;
     let threadsReady = 0;
     for (const t of this.threads) {
@@ -234,10 +235,11 @@ export class ModelServer {
       sampling += t.stats.sampling;
       queued += t.stats.queued;
       capacity += t.stats.capacity;
+      batches += t.stats.batches;
       outstanding += t.pending.size;
       if (t.alive) threadsReady++;
     }
-    return { counters, inFlight, sampling, queued, capacity, outstanding, threads: this.threads.length, threadsReady };
+    return { counters, inFlight, sampling, queued, capacity, batches, outstanding, threads: this.threads.length, threadsReady };
   }
 
   /** True when every thread is up. */

@@ -34,6 +34,8 @@ export interface ThreadStats {
   sampling: number;
   queued: number;
   capacity: number;
+  /** Batches that share the capacity: one per model in each thread. */
+  batches: number;
 }
 
 export type FromThread =

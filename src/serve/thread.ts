@@ -21,7 +21,7 @@ const send = (m: FromThread) => port.postMessage(m);
 
 function stats(): ThreadStats {
   const counters: ServeCounters = { ticks: 0, streamTicks: 0, chars: 0, primedChars: 0, completed: 0, failed: 0 };
-  const out: ThreadStats = { counters, inFlight: 0, sampling: 0, queued: 0, capacity: 0 };
+  const out: ThreadStats = { counters, inFlight: 0, sampling: 0, queued: 0, capacity: 0, batches: schedulers.size };
   for (const s of schedulers.values()) {
     for (const k of Object.keys(counters) as (keyof ServeCounters)[]) counters[k] += s.counters[k];
     out.inFlight += s.inFlight;
