@@ -6,7 +6,7 @@
 import { config as loadDotenv } from 'dotenv';
 import { z } from 'zod';
 import { LIMITS } from './bard/limits.ts';
-import { DEFAULT_SNAPSHOT } from './snapshot/index.ts';
+import { DEFAULT_MODELS } from './snapshot/index.ts';
 
 /** Which process is starting: each needs a different subset of the variables. */
 export type Role = 'bot' | 'web' | 'worker' | 'deploy' | 'play';
@@ -18,7 +18,10 @@ export interface Config {
   /** REST base, e.g. http://127.0.0.1:3000/api for the local fake; null means discord.com. */
   discordApiUrl: string | null;
   redisUrl: string;
-  snapshot: string;
+  /** BARD_MODELS: the .npz files and folders of .npz to serve, comma-separated; the first model is the default. */
+  models: string;
+  /** BARD_MODELS_STRICT: a bad model file stops the start (true) or is skipped with a line saying why. */
+  modelsStrict: boolean;
   workerConcurrency: number;
   /** Prefix of every Redis key Bard writes (BullMQ's included); tests use a fresh one per run. */
   prefix: string;
@@ -39,6 +42,8 @@ export interface Config {
   metricsPort: number | null;
   /** Bot's /healthz port; null = off, 0 = any free port (logged). */
   healthPort: number | null;
+  /** The bot's gateway shards. */
+  shards: ShardSettings;
   /** The application's Ed25519 public key (hex) that signs HTTP interactions; null where unused. */
   publicKey: string | null;
   /** The HTTP front door's port (POST /interactions, /healthz, /metrics); 0 = any free port (logged). */
@@ -54,6 +59,18 @@ export interface CooldownSettings {
   channelJobs: number;
   channelWindowMs: number;
 }
+
+/**
+ * How many gateway shards the bot's application runs in all ('auto': the count Discord recommends), and which of
+ * them this process runs (null: all of them). Discord sends a guild's events to shard (guild_id >> 22) % count.
+ */
+export interface ShardSettings {
+  count: number | 'auto';
+  ids: number[] | null;
+}
+
+/** Discord allows at most this many shards to be named here; far beyond any bot's need. */
+const MAX_SHARDS = 100_000;
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -71,6 +88,28 @@ const port = z
   .regex(/^(off|\d{1,5})$/i, 'must be a port number (0 = any free port) or "off"')
   .transform((v) => (v.toLowerCase() === 'off' ? null : Number(v)))
   .refine((v) => v === null || v <= 65_535, 'must be at most 65535');
+/** "auto" or a shard count. */
+const shardCount = z
+  .string()
+  .regex(/^(auto|\d{1,6})$/i, `must be "auto" or a whole number of shards between 1 and ${MAX_SHARDS}`)
+  .transform((v) => (v.toLowerCase() === 'auto' ? ('auto' as const) : Number(v)))
+  .refine((v) => v === 'auto' || (v >= 1 && v <= MAX_SHARDS), `must be "auto" or a whole number of shards between 1 and ${MAX_SHARDS}`);
+/** Shard ids and ranges, "0-1" or "2,3" or "0,4-7": ascending ranges, each id once. */
+const shardIds = z
+  .string()
+  .regex(/^\s*\d{1,6}(\s*-\s*\d{1,6})?(\s*,\s*\d{1,6}(\s*-\s*\d{1,6})?)*\s*$/, 'must be shard ids and ranges such as "0-1", "2,3" or "0,4-7"')
+  .transform((v, ctx) => {
+    const ids = new Set<number>();
+    for (const part of v.split(',')) {
+      const [from, to = from] = part.split('-').map(Number);
+      if (to < from) ctx.addIssue({ code: 'custom', message: `has the range "${part.trim()}" running backwards` });
+      for (let id = from; id <= to; id++) {
+        if (ids.has(id)) ctx.addIssue({ code: 'custom', message: `names shard ${id} twice` });
+        ids.add(id);
+      }
+    }
+    return [...ids];
+  });
 const int = (min: number, max: number) =>
   z.coerce.number({ error: `must be a whole number between ${min} and ${max}` }).int(`must be a whole number between ${min} and ${max}`).min(min, `must be at least ${min}`).max(max, `must be at most ${max}`);
 
@@ -112,11 +151,19 @@ const VARIABLES = {
     fallback: 'redis://127.0.0.1:6379',
     hint: 'where Redis listens',
   } as Variable<string>,
-  SNAPSHOT: { schema: z.string().min(1), fallback: DEFAULT_SNAPSHOT, hint: 'path of the model snapshot (.npz)' } as Variable<string>,
+  BARD_MODELS: { schema: z.string().min(1), fallback: null, hint: 'model files and folders of .npz, comma-separated (default: snapshots/)' } as Variable<string | null>,
+  BARD_MODELS_STRICT: {
+    schema: z.enum(['true', 'false', '1', '0'], { error: 'must be true or false' }).transform((v) => v === 'true' || v === '1'),
+    fallback: true,
+    hint: 'stop at a bad model file (true) or skip it (false)',
+  } as Variable<boolean>,
+  SNAPSHOT: { schema: z.string().min(1), fallback: null, hint: 'one model file, used when BARD_MODELS is not set' } as Variable<string | null>,
   WORKER_CONCURRENCY: { schema: int(1, 256), fallback: 32, hint: 'jobs one worker runs at once (its batch size)' } as Variable<number>,
   SERVE_THREADS: { schema: int(1, 16), fallback: 1, hint: 'model threads per worker' } as Variable<number>,
   METRICS_PORT: { schema: port, fallback: 9464, hint: "the worker's /metrics and /healthz port" } as Variable<number | null>,
   HEALTH_PORT: { schema: port, fallback: 9465, hint: "the bot's /healthz port" } as Variable<number | null>,
+  SHARD_COUNT: { schema: shardCount, fallback: 'auto', hint: "the bot's gateway shards in all processes" } as Variable<number | 'auto'>,
+  SHARD_IDS: { schema: shardIds, fallback: null, hint: 'the shards this bot process runs' } as Variable<number[] | null>,
   WEB_PORT: {
     schema: port.refine((v) => v !== null, 'cannot be off: it is the port Discord delivers interactions to').transform((v) => v as number),
     fallback: 8080,
@@ -178,15 +225,17 @@ export function loadConfig(role: Role, env: NodeJS.ProcessEnv = process.env, opt
     if (parsed.success) values[name] = parsed.data;
     else problems.push(`${name} ${parsed.error.issues[0]?.message ?? 'is not valid'}, got ${JSON.stringify(name === 'DISCORD_TOKEN' ? '<hidden>' : raw)}`);
   }
-  if (problems.length) throw new ConfigError(problems);
   const x = values as Values;
+  if (x.SHARD_IDS) problems.push(...shardIdProblems(x.SHARD_COUNT, x.SHARD_IDS));
+  if (problems.length) throw new ConfigError(problems);
   return {
     discordToken: x.DISCORD_TOKEN ?? NO_DISCORD.token,
     appId: x.DISCORD_APP_ID ?? NO_DISCORD.appId,
     guildId: x.DISCORD_GUILD_ID,
     discordApiUrl: x.DISCORD_API_URL,
     redisUrl: x.REDIS_URL,
-    snapshot: x.SNAPSHOT,
+    models: x.BARD_MODELS ?? x.SNAPSHOT ?? DEFAULT_MODELS,
+    modelsStrict: x.BARD_MODELS_STRICT,
     workerConcurrency: x.WORKER_CONCURRENCY,
     prefix: x.BARD_PREFIX,
     queueName: x.BARD_QUEUE,
@@ -204,10 +253,20 @@ export function loadConfig(role: Role, env: NodeJS.ProcessEnv = process.env, opt
     serveThreads: x.SERVE_THREADS,
     metricsPort: x.METRICS_PORT,
     healthPort: x.HEALTH_PORT,
+    shards: { count: x.SHARD_COUNT, ids: x.SHARD_IDS },
     publicKey: x.DISCORD_PUBLIC_KEY,
     webPort: x.WEB_PORT,
     logLevel: x.LOG_LEVEL,
   };
+}
+
+/** SHARD_IDS only makes sense against a fixed SHARD_COUNT, and every id must be one of its shards. */
+function shardIdProblems(count: number | 'auto' | undefined, ids: number[]): string[] {
+  if (count === undefined) return []; // SHARD_COUNT itself is wrong: already reported
+  if (count === 'auto') return ['SHARD_IDS needs a fixed SHARD_COUNT (the total over all bot processes), not "auto": every process must split the same count'];
+  const past = ids.filter((id) => id >= count);
+  if (past.length === 0) return [];
+  return [`SHARD_IDS names shard${past.length > 1 ? 's' : ''} ${past.join(', ')}, but SHARD_COUNT=${count} has shards 0–${count - 1}`];
 }
 
 /** Entry points call this: prints the problems and exits 2 (bad usage) instead of a stack trace. */

@@ -6,6 +6,7 @@
 import type { Redis } from 'ioredis';
 import type { Config } from '../config.ts';
 import type { Logger } from '../log.ts';
+import type { ModelRegistry } from '../models/registry.ts';
 import { BullProducer } from '../queue/producer.ts';
 import { producerConnection } from '../queue/redis.ts';
 import { randomSeed } from '../rnn/rng.ts';
@@ -18,10 +19,12 @@ export interface FrontDoorServices {
   /** The store's connection (cooldowns, state; the HTTP front door's delivery records). */
   storeRedis: Redis;
   redisReady(): boolean;
+  /** Resolves once both connections are up, or after `timeoutMs` (false): a front door then answers "busy". */
+  waitForRedis(timeoutMs: number): Promise<boolean>;
   close(): Promise<void>;
 }
 
-export function frontDoorServices(config: Config, log: Logger): FrontDoorServices {
+export function frontDoorServices(config: Config, log: Logger, models: ModelRegistry): FrontDoorServices {
   const redis = producerConnection(config.redisUrl);
   redis.on('error', (e) => log.warn({ err: e.message }, 'redis connection error'));
   const producer = new BullProducer(redis, config.queueName, config.prefix);
@@ -31,6 +34,7 @@ export function frontDoorServices(config: Config, log: Logger): FrontDoorService
   const svc: Services = {
     store: new RedisStore(storeRedis, config.prefix),
     producer,
+    models,
     settings: config,
     log,
     now: Date.now,
@@ -41,6 +45,14 @@ export function frontDoorServices(config: Config, log: Logger): FrontDoorService
     producer,
     storeRedis,
     redisReady: () => redis.status === 'ready' && storeRedis.status === 'ready',
+    async waitForRedis(timeoutMs) {
+      const until = Date.now() + timeoutMs;
+      while (!(redis.status === 'ready' && storeRedis.status === 'ready')) {
+        if (Date.now() >= until) return false;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      return true;
+    },
     async close() {
       await producer.close().catch((e: Error) => log.warn({ err: e.message }, 'closing the queue failed'));
       redis.disconnect();

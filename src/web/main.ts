@@ -10,6 +10,7 @@ import { REST } from '@discordjs/rest';
 import { frontDoorServices } from '../bot/services.ts';
 import { loadConfigOrExit } from '../config.ts';
 import { createLogger, logFatalErrors } from '../log.ts';
+import { loadRegistryOrExit } from '../models/startup.ts';
 import { Deliveries } from './deliveries.ts';
 import { InteractionEndpoint } from './endpoint.ts';
 import { WebMetrics } from './metrics.ts';
@@ -19,7 +20,8 @@ const config = loadConfigOrExit('web');
 const log = createLogger('bard-web', config.logLevel, [config.discordToken]);
 logFatalErrors(log);
 
-const services = frontDoorServices(config, log);
+// The models the commands offer; a job names one with its file's hash, which the workers check.
+const services = frontDoorServices(config, log, loadRegistryOrExit('web', config, log));
 const rest = new REST({ version: '10', retries: 0, ...(config.discordApiUrl ? { api: config.discordApiUrl } : {}) });
 const endpoint = new InteractionEndpoint({
   verifier: new SignatureVerifier(config.publicKey!),
@@ -41,6 +43,10 @@ server.on('error', (e) => {
   process.stderr.write(`bard web: cannot listen on port ${config.webPort}: ${e.message}\n`);
   process.exit(1);
 });
+// Take requests once Redis answers, so a fresh replica does not answer its first ones "busy"; but not later than
+// REDIS_WAIT_MS: with Redis away, a "busy, try again shortly" still tells users more than a refused connection.
+const REDIS_WAIT_MS = 5000;
+if (!(await services.waitForRedis(REDIS_WAIT_MS))) log.warn({ waitedMs: REDIS_WAIT_MS }, 'redis not reachable yet; answering busy until it is');
 server.listen(config.webPort, () => {
   const port = (server.address() as AddressInfo).port;
   log.info({ port, paths: ['POST /interactions', 'GET /healthz', 'GET /metrics'], queue: config.queueName, prefix: config.prefix }, 'web listening');

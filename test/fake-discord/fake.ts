@@ -7,14 +7,14 @@ import { performance } from 'node:perf_hooks';
 import { parseBody, readRaw, type UploadedFile } from './body.ts';
 import { DiscordReject, reject } from './errors.ts';
 import { Fault, type FaultHandle, type FaultSpec, type PathMatcher } from './faults.ts';
-import { Gateway, type GatewayStats } from './gateway.ts';
+import { fewestShards, Gateway, type GatewayStats } from './gateway.ts';
 import { HttpDelivery, type DeliveryHost, type DeliveryViolation, type HttpDeliveryResult } from './http-delivery.ts';
 import { pingsOf, type Pings } from './mentions.ts';
 import { MessageStore } from './messages.ts';
 import { handle, matchRoute, type RestHost, type RestRequest } from './rest.ts';
-import { snowflake } from './snowflake.ts';
+import { snowflake, snowflakeOnShard } from './snowflake.ts';
 import type { InteractionState, RecordedRequest, RegisteredCommand, StoredMessage } from './types.ts';
-import { BOT_PERMISSIONS, DEFAULT_MEMBER_PERMISSIONS, World, type FakeChannel, type FakeUser } from './world.ts';
+import { BOT_PERMISSIONS, DEFAULT_MEMBER_PERMISSIONS, World, type FakeChannel, type FakeGuild, type FakeUser } from './world.ts';
 
 export interface FakeDiscordOptions {
   /** Bot token the fake accepts ("Bot <token>" on REST, IDENTIFY on the gateway). Default: a random token-shaped string. */
@@ -32,6 +32,12 @@ export interface FakeDiscordOptions {
   tokenTtlMs?: number;
   /** Largest accepted attachment (Discord: 10 MiB without boosts). */
   maxFileBytes?: number;
+  /** GET /gateway/bot's `shards`. Default: the fewest shards that hold every guild within maxGuildsPerShard. */
+  recommendedShards?: number;
+  /** A shard holding more guilds than this is refused with 4011 Sharding required (Discord: 2500). */
+  maxGuildsPerShard?: number;
+  /** GET /gateway/bot's max_concurrency: discord.js identifies this many shards at once, then waits 5 s (Discord: 1). */
+  maxConcurrency?: number;
   port?: number;
   /** Deliver interactions by signed HTTP POST to this URL (Discord's Interactions Endpoint URL) instead of the gateway. */
   interactionsUrl?: string;
@@ -52,8 +58,10 @@ export interface InteractionCommon {
   user?: FakeUser;
   /** The member's permissions in the channel, as discord.js receives them in member.permissions. */
   permissions?: bigint | string;
-  /** Default: the #bard channel. */
+  /** Default: the #bard channel. Its guild is the interaction's (and picks the shard it is dispatched to). */
   channelId?: string;
+  /** From a DM with the bot instead of a guild channel: no guild, so dispatched to shard 0. */
+  dm?: boolean;
   locale?: string;
 }
 
@@ -70,6 +78,15 @@ export interface ButtonInput extends InteractionCommon {
   customId: string;
   /** The message the button is on (one the fake stored). Default: a fresh bot message carrying that button. */
   messageId?: string;
+}
+
+export interface AutocompleteInput extends InteractionCommon {
+  /** The command being typed. */
+  name: string;
+  /** Values typed so far in the other options (typed as for injectSlashCommand). */
+  options?: Record<string, OptionValue>;
+  /** The option the user is typing in, and its partial value. */
+  focused: { name: string; value: string };
 }
 
 export type Injected = InteractionState & {
@@ -141,9 +158,11 @@ export class FakeDiscord extends EventEmitter implements RestHost, DeliveryHost 
     this.gateway = new Gateway({
       token: this.token,
       heartbeatIntervalMs: options.heartbeatIntervalMs ?? 41_250,
+      maxGuildsPerShard: options.maxGuildsPerShard ?? 2500,
       gatewayUrl: () => this.gatewayUrl(),
-      readyPayload: (sessionId, shard) => this.readyPayload(sessionId, shard),
-      guildCreatePayloads: () => [this.world.guildCreateJson()],
+      guildIds: () => [...this.world.guilds.keys()],
+      readyPayload: (sessionId, shard, guildIds) => this.readyPayload(sessionId, shard, guildIds),
+      guildCreatePayload: (guildId) => this.world.guildCreateJson(guildId),
     });
     this.http = new HttpDelivery(this, options.interactionsUrl ?? null);
   }
@@ -226,23 +245,43 @@ export class FakeDiscord extends EventEmitter implements RestHost, DeliveryHost 
     return this.world.bot;
   }
 
+  /** A new member of every guild. */
   addUser(username: string): FakeUser {
     const user = this.world.addUser(username);
-    if (this.gateway.sessions.size > 0) this.gateway.dispatch('GUILD_MEMBER_ADD', { ...this.world.memberJson(user), guild_id: this.guildId });
+    for (const guildId of this.world.guilds.keys()) this.gateway.dispatch('GUILD_MEMBER_ADD', { ...this.world.memberJson(user), guild_id: guildId }, guildId);
     return user;
   }
 
-  addChannel(name: string): FakeChannel {
-    const channel = this.world.addChannel(name);
-    if (this.gateway.sessions.size > 0) this.gateway.dispatch('CHANNEL_CREATE', this.world.channelJson(channel));
+  addChannel(name: string, guildId: string = this.guildId): FakeChannel {
+    const channel = this.world.addChannel(name, guildId);
+    this.gateway.dispatch('CHANNEL_CREATE', this.world.channelJson(channel), guildId);
     return channel;
+  }
+
+  /**
+   * Another guild the bot is in, with a #bard channel (every user is a member). `shard: [id, count]` picks an id that
+   * lands on that shard. A shard already connected receives its GUILD_CREATE.
+   */
+  addGuild(opts: { name?: string; shard?: [number, number] } = {}): FakeGuild & { bard: FakeChannel } {
+    const guild = this.world.addGuild(opts.name ?? `Guild ${this.world.guilds.size + 1}`, opts.shard ? snowflakeOnShard(...opts.shard) : snowflake());
+    const bard = this.world.addChannel('bard', guild.id);
+    this.gateway.dispatch('GUILD_CREATE', this.world.guildCreateJson(guild.id), guild.id);
+    return { ...guild, bard };
+  }
+
+  get recommendedShards(): number {
+    return this.options.recommendedShards ?? fewestShards([...this.world.guilds.keys()], this.options.maxGuildsPerShard ?? 2500);
+  }
+
+  get maxConcurrency(): number {
+    return this.options.maxConcurrency ?? 1;
   }
 
   // ---- gateway ----
 
-  /** Resolves once a gateway client has identified (or resumed). */
-  waitForGatewayReady(timeoutMs = 5000): Promise<void> {
-    return this.gateway.waitForReady(timeoutMs);
+  /** Resolves once a gateway client has identified (or resumed); with `shards`, once each of that many shards is live. */
+  waitForGatewayReady(timeoutMs = 5000, opts: { shards?: number } = {}): Promise<void> {
+    return this.gateway.waitForReady(timeoutMs, opts.shards);
   }
 
   get gatewayStats(): GatewayStats {
@@ -265,7 +304,7 @@ export class FakeDiscord extends EventEmitter implements RestHost, DeliveryHost 
   // ---- interactions ----
 
   injectSlashCommand(input: SlashCommandInput): Injected {
-    const cmd = this.findCommand(input.name);
+    const cmd = this.findCommand(input.name, this.placeOf(input).guildId);
     const options = Array.isArray(input.options) ? input.options : this.typedOptions(input.name, cmd, input.options ?? {});
     const data: Record<string, unknown> = { id: cmd?.id ?? snowflake(), name: input.name, type: 1 };
     if (options.length > 0) data.options = options;
@@ -275,14 +314,14 @@ export class FakeDiscord extends EventEmitter implements RestHost, DeliveryHost 
 
   injectButton(input: ButtonInput): Injected {
     let source: StoredMessage | undefined;
-    const channelId = input.channelId ?? (input.messageId ? this.store.byId.get(input.messageId)?.channelId : undefined) ?? this.channels.bard.id;
+    const channelId = input.channelId ?? (input.messageId ? this.store.byId.get(input.messageId)?.channelId : undefined) ?? this.placeOf(input).channelId;
     if (input.messageId) {
       source = this.store.byId.get(input.messageId);
       if (!source || source.deleted) throw new Error(`fake-discord: no message ${input.messageId} to press a button on`);
     } else {
       source = this.store.create({
         channelId,
-        guildId: this.guildId,
+        guildId: this.placeOf({ ...input, channelId }).guildId,
         kind: 'channel',
         body: { content: 'button host', components: [{ type: 1, components: [{ type: 2, style: 1, label: 'Press', custom_id: input.customId }] }] },
         files: [],
@@ -292,6 +331,16 @@ export class FakeDiscord extends EventEmitter implements RestHost, DeliveryHost 
     }
     const data = { custom_id: input.customId, component_type: 2 };
     return this.inject(3, { ...input, channelId }, data, { customId: input.customId, sourceMessageId: source.id, message: this.messageJson(source) });
+  }
+
+  /** Dispatches an autocomplete interaction (type 4): the focused option carries `focused: true` and a string value. */
+  injectAutocomplete(input: AutocompleteInput): Injected {
+    const cmd = this.findCommand(input.name, this.placeOf(input).guildId);
+    const typed = this.typedOptions(input.name, cmd, input.options ?? {});
+    const focused = this.typedOptions(input.name, cmd, { [input.focused.name]: input.focused.value })[0];
+    const data: Record<string, unknown> = { id: cmd?.id ?? snowflake(), name: input.name, type: 1, options: [...typed.filter((o) => o.name !== focused.name), { ...focused, focused: true }] };
+    if (cmd?.guild_id) data.guild_id = cmd.guild_id;
+    return this.inject(4, input, data, { commandName: input.name });
   }
 
   /** The live state of an interaction (ack, original message id, follow-ups). */
@@ -372,7 +421,7 @@ export class FakeDiscord extends EventEmitter implements RestHost, DeliveryHost 
         id: ix.id,
         type: ix.type,
         user: userJson(ix.userId),
-        authorizing_integration_owners: { '0': ix.guildId },
+        authorizing_integration_owners: { '0': ix.guildId ?? '0' },
         ...(ix.type === 2 ? { name: ix.commandName } : { interacted_message_id: ix.sourceMessageId }),
       };
     }
@@ -486,12 +535,12 @@ export class FakeDiscord extends EventEmitter implements RestHost, DeliveryHost 
     for (const w of [...this.waiters]) w.check();
   }
 
-  private readyPayload(sessionId: string, shard: [number, number]): unknown {
+  private readyPayload(sessionId: string, shard: [number, number], guildIds: string[]): unknown {
     return {
       v: 10,
       user_settings: {},
       user: this.world.botUserJson(),
-      guilds: [{ id: this.guildId, unavailable: true }],
+      guilds: guildIds.map((id) => ({ id, unavailable: true })),
       session_id: sessionId,
       session_type: 'normal',
       resume_gateway_url: this.gatewayUrl(),
@@ -507,8 +556,22 @@ export class FakeDiscord extends EventEmitter implements RestHost, DeliveryHost 
     };
   }
 
-  private findCommand(name: string): RegisteredCommand | undefined {
-    return this.commands(this.guildId).find((c) => c.name === name && c.type === 1) ?? this.commands().find((c) => c.name === name && c.type === 1);
+  private findCommand(name: string, guildId: string | null): RegisteredCommand | undefined {
+    const guildScope = guildId ? this.commands(guildId) : [];
+    return guildScope.find((c) => c.name === name && c.type === 1) ?? this.commands().find((c) => c.name === name && c.type === 1);
+  }
+
+  /** Where an interaction happens: a guild channel (default #bard of the first guild), or the user's DM with the bot. */
+  private placeOf(input: InteractionCommon): { guildId: string | null; channelId: string; channelJson: Record<string, unknown> } {
+    const user = input.user ?? this.users.alice;
+    if (input.dm) {
+      const dm = this.world.dmChannelJson(user);
+      return { guildId: null, channelId: dm.id as string, channelJson: dm };
+    }
+    const channel = this.world.channels.get(input.channelId ?? this.channels.bard.id);
+    if (!channel) throw new Error(`fake-discord: no channel ${input.channelId}`);
+    const permissions = (input.permissions ?? DEFAULT_MEMBER_PERMISSIONS).toString();
+    return { guildId: channel.guildId, channelId: channel.id, channelJson: this.world.channelJson(channel, { permissions }) };
   }
 
   private typedOptions(command: string, cmd: RegisteredCommand | undefined, values: Record<string, OptionValue>): RawOption[] {
@@ -523,10 +586,9 @@ export class FakeDiscord extends EventEmitter implements RestHost, DeliveryHost 
     });
   }
 
-  private inject(type: 2 | 3, input: InteractionCommon, data: Record<string, unknown>, extra: { commandName?: string; customId?: string; sourceMessageId?: string; message?: unknown }): Injected {
+  private inject(type: 2 | 3 | 4, input: InteractionCommon, data: Record<string, unknown>, extra: { commandName?: string; customId?: string; sourceMessageId?: string; message?: unknown }): Injected {
     const user = input.user ?? this.users.alice;
-    const channel = this.world.channels.get(input.channelId ?? this.channels.bard.id);
-    if (!channel) throw new Error(`fake-discord: no channel ${input.channelId}`);
+    const { guildId, channelId, channelJson } = this.placeOf(input);
     const permissions = (input.permissions ?? DEFAULT_MEMBER_PERMISSIONS).toString();
     const id = snowflake();
     const token = `aW50ZXJhY3Rpb246${id}:${randomBytes(24).toString('base64url')}`;
@@ -537,18 +599,18 @@ export class FakeDiscord extends EventEmitter implements RestHost, DeliveryHost 
       token,
       version: 1,
       data,
-      guild_id: this.guildId,
-      guild: { id: this.guildId, locale: 'en-US', features: [] },
-      channel_id: channel.id,
-      channel: this.world.channelJson(channel, { permissions: permissions }),
-      member: this.world.memberJson(user, { permissions }),
+      channel_id: channelId,
+      channel: channelJson,
       locale: input.locale ?? 'en-GB',
-      guild_locale: 'en-US',
       app_permissions: BOT_PERMISSIONS.toString(),
       entitlements: [],
-      authorizing_integration_owners: { '0': this.guildId },
-      context: 0,
+      // Guild install: the guild's id, or "0" in a DM with the bot (context 1, BOT_DM), which carries `user`, not `member`.
+      authorizing_integration_owners: { '0': guildId ?? '0' },
+      context: guildId ? 0 : 1,
       attachment_size_limit: this.maxFileBytes,
+      ...(guildId
+        ? { guild_id: guildId, guild: { id: guildId, locale: 'en-US', features: [] }, guild_locale: 'en-US', member: this.world.memberJson(user, { permissions }) }
+        : { user: this.world.userJson(user) }),
     };
     if (extra.message) payload.message = extra.message;
     const state: InteractionState = {
@@ -558,8 +620,8 @@ export class FakeDiscord extends EventEmitter implements RestHost, DeliveryHost 
       type,
       commandName: extra.commandName,
       customId: extra.customId,
-      channelId: channel.id,
-      guildId: this.guildId,
+      channelId,
+      guildId,
       userId: user.id,
       payload,
       createdAt: now(),
@@ -580,7 +642,7 @@ export class FakeDiscord extends EventEmitter implements RestHost, DeliveryHost 
       this.emit('interaction', state);
       return Object.assign(state, { delivered: 1, delivery }) as Injected;
     }
-    const delivered = this.gateway.dispatch('INTERACTION_CREATE', payload);
+    const delivered = this.gateway.dispatch('INTERACTION_CREATE', payload, guildId);
     this.emit('interaction', state);
     return Object.assign(state, { delivered }) as Injected;
   }

@@ -1,12 +1,13 @@
 export { FakeDiscord } from './fake.ts';
-export type { FakeDiscordOptions, SlashCommandInput, ButtonInput, Injected, RawOption, OptionValue, InteractionCommon } from './fake.ts';
+export type { FakeDiscordOptions, SlashCommandInput, ButtonInput, AutocompleteInput, Injected, RawOption, OptionValue, InteractionCommon } from './fake.ts';
 export type { FaultSpec, FaultHandle, PathMatcher } from './faults.ts';
 export type { GatewayStats } from './gateway.ts';
 export type { Pings } from './mentions.ts';
 export { pingsOf, pingsAnyone } from './mentions.ts';
-export { snowflake, snowflakeTime } from './snowflake.ts';
+export { shardOf, snowflake, snowflakeOnShard, snowflakeTime } from './snowflake.ts';
 export { LIMITS, MessageFlag, lengthOf } from './validate.ts';
 export { Permission, DEFAULT_MEMBER_PERMISSIONS, BOT_PERMISSIONS } from './world.ts';
-export type { FakeUser, FakeChannel } from './world.ts';
+export type { FakeUser, FakeChannel, FakeGuild } from './world.ts';
 export type * from './types.ts';
+export { GatewayClose } from './gateway.ts';
 export type { HttpDeliveryResult, DeliveryViolation, SignedRequest } from './http-delivery.ts';

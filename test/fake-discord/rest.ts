@@ -21,6 +21,9 @@ export interface RestHost {
   readonly commandScopes: Map<string, RegisteredCommand[]>;
   readonly callbackDeadlineMs: number;
   readonly tokenTtlMs: number;
+  /** GET /gateway/bot's `shards` and `session_start_limit.max_concurrency`. */
+  readonly recommendedShards: number;
+  readonly maxConcurrency: number;
   gatewayUrl(): string;
   messageJson(msg: StoredMessage): Json;
   now(): number;
@@ -92,7 +95,7 @@ const noContent = (): RestAnswer => ({ status: 204 });
 // ---- gateway, user, application ----
 
 route('GET', '/gateway/bot', 'getGatewayBot', true, (h) =>
-  ok({ url: h.gatewayUrl(), shards: 1, session_start_limit: { total: 1000, remaining: 999, reset_after: 14_400_000, max_concurrency: 1 } }),
+  ok({ url: h.gatewayUrl(), shards: h.recommendedShards, session_start_limit: { total: 1000, remaining: 999, reset_after: 14_400_000, max_concurrency: h.maxConcurrency } }),
 );
 route('GET', '/gateway', 'getGateway', false, (h) => ok({ url: h.gatewayUrl() }));
 route('GET', '/users/@me', 'getCurrentUser', true, (h) => ok(h.world.botUserJson()));
@@ -128,6 +131,9 @@ route('POST', '/interactions/:interactionId/:token/callback', 'interactionCallba
   const body: Json = req.body ?? {};
   const data: Json = body.data ?? {};
   const isComponent = ix.type === 3;
+  const isAutocomplete = ix.type === 4;
+  // An autocomplete interaction takes only choices (8); nothing else takes them.
+  if (isAutocomplete !== (body.type === 8)) throw invalidCallbackType(body.type);
   let message: StoredMessage | undefined;
   switch (body.type) {
     case 4: // CHANNEL_MESSAGE_WITH_SOURCE
@@ -159,6 +165,14 @@ route('POST', '/interactions/:interactionId/:token/callback', 'interactionCallba
       ix.ack = 'modal';
       ix.modal = data;
       break;
+    case 8: {
+      // APPLICATION_COMMAND_AUTOCOMPLETE_RESULT: at most 25 choices, names 1–100 characters, string values ≤ 100.
+      const errs = autocompleteErrors(data.choices);
+      if (errs.length > 0) throw invalidFormBody(errs);
+      ix.ack = 'autocomplete';
+      ix.choices = data.choices;
+      break;
+    }
     default:
       throw invalidCallbackType(body.type);
   }
@@ -177,6 +191,21 @@ route('POST', '/interactions/:interactionId/:token/callback', 'interactionCallba
     resource: { type: body.type, message: message ? h.messageJson(message) : undefined },
   });
 });
+
+function autocompleteErrors(choices: unknown): { path: (string | number)[]; code: string; message: string }[] {
+  const at = ['data', 'choices'];
+  if (!Array.isArray(choices)) return [{ path: at, code: 'BASE_TYPE_REQUIRED', message: 'This field is required' }];
+  const errs: { path: (string | number)[]; code: string; message: string }[] = [];
+  if (choices.length > 25) errs.push({ path: at, code: 'BASE_TYPE_MAX_LENGTH', message: 'Must be 25 or fewer in length.' });
+  choices.forEach((c: Json, i: number) => {
+    const name = typeof c?.name === 'string' ? [...c.name].length : 0;
+    if (name < 1 || name > 100) errs.push({ path: [...at, i, 'name'], code: 'BASE_TYPE_BAD_LENGTH', message: 'Must be between 1 and 100 in length.' });
+    if (typeof c?.value === 'string' ? [...c.value].length > 100 : typeof c?.value !== 'number') {
+      errs.push({ path: [...at, i, 'value'], code: 'BASE_TYPE_BAD_LENGTH', message: 'Must be a string of at most 100 characters or a number.' });
+    }
+  });
+  return errs;
+}
 
 function invalidCallbackType(type: unknown): DiscordReject {
   return invalidFormBody([{ path: ['type'], code: 'INTERACTION_RESPONSE_TYPE_INVALID', message: `Interaction response type ${String(type)} is not valid here.` }]);
@@ -290,13 +319,13 @@ route('GET', '/channels/:channelId/messages', 'listChannelMessages', true, (h, r
 });
 
 route('POST', '/channels/:channelId/messages', 'createChannelMessage', true, (h, req) => {
-  channel(h, req.params.channelId);
+  const { guildId } = channel(h, req.params.channelId);
   const body: Json = { ...(req.body ?? {}) };
   // Ephemeral exists only for interaction responses; a channel message ignores the bit.
   if (typeof body.flags === 'number') body.flags &= ~MessageFlag.Ephemeral;
   const msg = h.store.create({
     channelId: req.params.channelId,
-    guildId: h.world.guildId,
+    guildId,
     kind: 'channel',
     body,
     files: req.files,
@@ -328,7 +357,7 @@ function scope(h: RestHost, req: RestRequest): string {
     throw new DiscordReject(403, { code: 20012, message: 'You are not authorized to perform this action on this application' });
   }
   if (req.params.guildId === undefined) return 'global';
-  if (req.params.guildId !== h.world.guildId) throw reject.missingAccess();
+  if (!h.world.guilds.has(req.params.guildId)) throw reject.missingAccess();
   return req.params.guildId;
 }
 

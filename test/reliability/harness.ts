@@ -17,7 +17,7 @@ import { saveSnapshot } from '../../src/snapshot/index.ts';
 import type { FakeDiscord, RecordedRequest } from '../fake-discord/index.ts';
 import { bardEnv, type Proc } from '../e2e/harness.ts';
 
-export { bardEnv, cleanPrefix, freshPrefix, parseCompletion, REDIS_URL, shutDown, spawnBard, waitReady, type Proc } from '../e2e/harness.ts';
+export { bardEnv, beforeItsDeferral, cleanPrefix, freshPrefix, parseCompletion, REDIS_URL, shutDown, spawnBard, waitReady, type Proc } from '../e2e/harness.ts';
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -27,7 +27,7 @@ export function tempDir(tag: string): { dir: string; cleanup: () => void } {
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.once('error', reject);

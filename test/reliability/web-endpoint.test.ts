@@ -178,8 +178,12 @@ describe('the HTTP interactions endpoint under forged, malformed and replayed re
     const jobs = await queue.getJobs(['completed', 'active', 'waiting', 'delayed', 'failed']);
     expect(jobs.filter((j) => j.id === `complete-${ix.id}`)).toHaveLength(1);
     expect(fake.requestsFor(ix.id).filter((r) => r.route === 'webhookEditMessage' && r.status === 200)).toHaveLength(1);
-    const repeats = logLines(web).filter((l) => l.msg === 'interaction answered' && l.interaction === ix.id);
-    expect(repeats.map((l) => l.repeat ?? false).sort()).toEqual([false, true, true]);
+    // The log lines come through a pipe: wait for all three.
+    const lines = await until(async () => {
+      const ls = logLines(web).filter((l) => l.msg === 'interaction answered' && l.interaction === ix.id);
+      return ls.length >= 3 ? ls : null;
+    }, 5000, 'three answered lines');
+    expect(lines.map((l) => l.repeat ?? false).sort()).toEqual([false, true, true]);
   });
 });
 

@@ -17,6 +17,11 @@ describe('result codec', () => {
     expect(bytes.length).toBeLessThan(new TextEncoder().encode(JSON.stringify(state)).length * 0.75);
   });
 
+  it('keeps the model that wrote the result', () => {
+    const withModel = { ...state, model: { name: 'bard-small', hash: '0123456789ab' } };
+    expect(decodeResult(encodeResult(withModel))).toEqual(withModel);
+  });
+
   it('reads the earlier JSON-object format', () => {
     expect(decodeResult(new TextEncoder().encode(JSON.stringify(state)))).toEqual(state);
   });
