@@ -8,9 +8,9 @@
 constexpr int SW = S * W;  // columns of a full strip
 constexpr int KC = 256;    // strip rows per chunk: a chunk of a strip (KC × SW floats) stays in L1
 
-// Packed weights: W (K rows of M columns, row stride ldw) as column strips of SW columns (W for a last strip
-// of at most W columns), each K rows one after the other, zero past column M.
-static inline int stripWidth(int left) { return left > W ? SW : W; }
+// Packed weights: W (K rows of M columns, row stride ldw) as column strips of SW columns (a last strip as few
+// whole vectors as cover what is left), each K rows one after the other, zero past column M.
+static inline int stripWidth(int left) { return std::min(SW, (left + W - 1) / W * W); }
 
 static size_t stripFloats(int K, int M) {
   size_t n = 0;
@@ -110,8 +110,13 @@ static void gemmPacked(float* c, long ldc, const float* xpan, const float* wpk, 
       for (int b0 = 0; b0 < nb; b0 += R) {
         const float* pk = xpan + (size_t)(b0 / R) * K * R + (size_t)k0 * R;
         const int rows = std::min(R, nb - b0);
-        if (sw == SW) tile<S>(c + b0 * ldc + j, ldc, pk, sk, kc, rows, cols, k0 == 0);
-        else tile<1>(c + b0 * ldc + j, ldc, pk, sk, kc, rows, cols, k0 == 0);
+        float* cb = c + b0 * ldc + j;
+        switch (sw / W) {
+          case 1: tile<1>(cb, ldc, pk, sk, kc, rows, cols, k0 == 0); break;
+          case 2: tile<std::min(2, S)>(cb, ldc, pk, sk, kc, rows, cols, k0 == 0); break;
+          case 3: tile<std::min(3, S)>(cb, ldc, pk, sk, kc, rows, cols, k0 == 0); break;
+          default: tile<S>(cb, ldc, pk, sk, kc, rows, cols, k0 == 0); break;
+        }
       }
       strip += (size_t)K * sw;
       j += sw;
@@ -305,40 +310,53 @@ static void transpose(char* m, int srcO, int dstO, int rows, int cols, int lds, 
 // (no packing: they stay fixed between calls, and one stream reads each row of W once per step).
 
 // C row c[0..M) = x · W for one row x (element k at x[k·xcs]), W row k at w + k·ldw; M a multiple of 4.
-// Blocks of up to NB vectors of W floats: NB independent chains, so the multiply-adds do not wait on each other.
-template <int NV>
-static inline void rowBlock(float* c, const float* x, long xcs, const float* w, long ldw, int K, int cols) {
-  // The last vector holds cols − (NV−1)·W floats (at least 1): loaded and stored under a mask.
-  const int last = cols - (NV - 1) * W;
-  vf acc[NV];
+// Blocks of up to NB vectors of W floats and NT vectors of 4 (the last block's tail): independent chains, so the
+// multiply-adds do not wait on each other. No masked loads: they, too, kept the accumulators on the stack.
+template <int NV, int NT>
+static inline void rowBlock(float* c, const float* x, long xcs, const float* w, long ldw, int K) {
+  vf acc[NV > 0 ? NV : 1];
+  __m128 tail[NT > 0 ? NT : 1];
   for (int v = 0; v < NV; v++) acc[v] = vzero();
+  for (int t = 0; t < NT; t++) tail[t] = _mm_setzero_ps();
   for (int k = 0; k < K; k++) {
     const vf s = vbcast(x + k * xcs);
     const float* row = w + k * ldw;
-    for (int v = 0; v < NV - 1; v++) acc[v] = vfma(s, vload(row + v * W), acc[v]);
-    acc[NV - 1] = vfma(s, vloadn(row + (NV - 1) * W, last), acc[NV - 1]);
+    for (int v = 0; v < NV; v++) acc[v] = vfma(s, vload(row + v * W), acc[v]);
+    for (int t = 0; t < NT; t++) tail[t] = _mm_fmadd_ps(vlow(s), _mm_loadu_ps(row + NV * W + 4 * t), tail[t]);
   }
-  for (int v = 0; v < NV - 1; v++) vstore(c + v * W, acc[v]);
-  vstoren(c + (NV - 1) * W, acc[NV - 1], last);
+  for (int v = 0; v < NV; v++) vstore(c + v * W, acc[v]);
+  for (int t = 0; t < NT; t++) _mm_storeu_ps(c + NV * W + 4 * t, tail[t]);
 }
 
 constexpr int NB = 12;  // accumulators per block: 12 chains hide the multiply-add latency on both instruction sets
+
+// The last block: nv whole vectors and nt vectors of 4 floats.
+template <int NV>
+static inline void lastBlock(float* c, const float* x, long xcs, const float* w, long ldw, int K, int nt) {
+  switch (nt) {
+    case 0: rowBlock<NV, 0>(c, x, xcs, w, ldw, K); break;
+    case 1: rowBlock<NV, 1>(c, x, xcs, w, ldw, K); break;
+    case 2: if constexpr (W > 8) rowBlock<NV, 2>(c, x, xcs, w, ldw, K); break;
+    case 3: if constexpr (W > 8) rowBlock<NV, 3>(c, x, xcs, w, ldw, K); break;
+  }
+}
 
 static void gemmRows(float* c, long ldc, const float* x, long xrs, long xcs, const float* w, long ldw, int nb, int K,
                      int M) {
   for (int b = 0; b < nb; b++) {
     const float* xb = x + b * xrs;
     float* cb = c + b * ldc;
-    for (int j = 0; j < M; j += NB * W) {
-      const int cols = std::min(NB * W, M - j);
-      switch ((cols + W - 1) / W) {
+    int j = 0;
+    for (; j + NB * W <= M; j += NB * W) rowBlock<NB, 0>(cb + j, xb, xcs, w + j, ldw, K);
+    if (j == M) continue;
+    const int nt = (M - j) % W / 4;
+    switch ((M - j) / W) {
 #define BLOCK(n) \
   case n:        \
-    rowBlock<n>(cb + j, xb, xcs, w + j, ldw, K, cols); \
+    lastBlock<n>(cb + j, xb, xcs, w + j, ldw, K, nt); \
     break;
-        BLOCK(1) BLOCK(2) BLOCK(3) BLOCK(4) BLOCK(5) BLOCK(6) BLOCK(7) BLOCK(8) BLOCK(9) BLOCK(10) BLOCK(11) BLOCK(12)
+      BLOCK(0) BLOCK(1) BLOCK(2) BLOCK(3) BLOCK(4) BLOCK(5) BLOCK(6) BLOCK(7) BLOCK(8) BLOCK(9) BLOCK(10) BLOCK(11)
 #undef BLOCK
-      }
     }
   }
 }

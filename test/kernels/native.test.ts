@@ -89,15 +89,19 @@ describe('native training kernels', () => {
     }
   });
 
-  it('step, project, finishStep and draw: the same states and draws as the WASM FMA build, on each instruction set', () => {
-    const H = 70, V = 29, n = 5; // a 72-float state row, 32-float logits: partial vectors on both instruction sets
+  it.each([
+    // H, V, streams
+    [70, 29, 5], // a 72-float state row, 32-float logits: partial vectors on both instruction sets
+    [66, 29, 1], // rows of 68 and 68 + 32 floats: a last 4 floats after whole vectors of 8 and of 16
+    [250, 65, 32], // the served size, a batch of 32
+  ])('step, project, finishStep and draw at H=%i V=%i, %i streams: the same states and draws as the WASM FMA build, on each instruction set', (H, V, n) => {
     const rng = new Rng(9);
     const p = initParams(H, V, () => rng.normal(), 0.2);
     for (let j = 0; j < H; j++) p.bh[j] = 0.1 * rng.normal();
     const run = (k: RnnStepKernel) => {
       const seen: number[] = [];
       const r = new Rng(3);
-      k.step([1, 2, 3, 4, 5], n); // without a projection first: stepHidden
+      k.step(Array.from({ length: n }, (_, b) => (b + 1) % V), n); // without a projection first: stepHidden
       for (let t = 0; t < 60; t++) {
         k.computeLogits(n);
         for (let b = 0; b < n; b++) {
