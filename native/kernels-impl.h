@@ -361,18 +361,51 @@ static void gemmRows(float* c, long ldc, const float* x, long xrs, long xcs, con
   }
 }
 
+// Batches of at least GEMM_ROWS streams step through the tiled product over weights packed once at load
+// (packWeights); fewer read the weights as laid out, a row at a time, which reads each row of W once per stream and
+// wastes no tile rows. Either route computes the same chains, so the same bits.
+constexpr int GEMM_ROWS = R / 2;
+
+// The packed layout's size and the packing, for a weight matrix that stays fixed between calls (the step kernel's).
+static double packedFloats(char*, int K, int M) { return (double)stripFloats(K, M); }
+static double panelFloatsOf(char*, int nb, int K) { return (double)panelFloats(nb, K); }
+
+static void packWeights(char* m, int wO, int K, int M, int ldw, int dstO) {
+  packStrips((const float*)(m + wO), K, M, ldw, (float*)(m + dstO));
+}
+
+// C (nb rows, stride ldc) = the rows x (stride xrs) times W: as laid out (w, ldw), or packed (wpk) for a batch.
+static void stepProduct(float* c, long ldc, const float* x, long xrs, const float* w, long ldw, const float* wpk, int nb,
+                        int K, int M) {
+  if (nb < GEMM_ROWS || wpk == (const float*)nullptr) return gemmRows(c, ldc, x, xrs, 1, w, ldw, nb, K, M);
+  float* xp = scratch(xscratch, panelFloats(nb, K));
+  packPanels(x, nb, K, xrs, 1, xp);
+  gemmPacked(c, ldc, xp, wpk, nb, K, M);
+}
+
 static void stepHidden(char* m, int hinO, int houtO, int ixsO, int nb, int H, int Hp, int WhhTO, int ldWhhT, int WxhTO,
-                       int bhO) {
+                       int bhO, int WhhPO) {
   float* hout = (float*)(m + houtO);
-  gemmRows(hout, Hp, (const float*)(m + hinO), Hp, 1, (const float*)(m + WhhTO), ldWhhT, nb, H, Hp);
+  const float* WhhP = WhhPO ? (const float*)(m + WhhPO) : nullptr;
+  stepProduct(hout, Hp, (const float*)(m + hinO), Hp, (const float*)(m + WhhTO), ldWhhT, WhhP, nb, H, Hp);
   addInputTanh(hout, (const int32_t*)(m + ixsO), nb, Hp, (const float*)(m + WxhTO), (const float*)(m + bhO));
 }
 
-static void project(char* m, int hO, int syO, int nb, int H, int Hp, int Vp, int WcatO, int byO) {
+static void project(char* m, int hO, int syO, int nb, int H, int Hp, int Vp, int WcatO, int byO, int WhhPO, int WhyPO) {
   const int M = Hp + Vp;
   float* sy = (float*)(m + syO);
+  const float* h = (const float*)(m + hO);
   const float* by = (const float*)(m + byO);
-  gemmRows(sy, M, (const float*)(m + hO), Hp, 1, (const float*)(m + WcatO), M, nb, H, M);
+  const float* Wcat = (const float*)(m + WcatO);
+  if (nb < GEMM_ROWS || !WhhPO || !WhyPO) {
+    gemmRows(sy, M, h, Hp, 1, Wcat, M, nb, H, M);
+  } else {
+    // One packing of the batch's rows for both products.
+    float* xp = scratch(xscratch, panelFloats(nb, H));
+    packPanels(h, nb, H, Hp, 1, xp);
+    gemmPacked(sy, M, xp, (const float*)(m + WhhPO), nb, H, Hp);
+    gemmPacked(sy + Hp, M, xp, (const float*)(m + WhyPO), nb, H, Vp);
+  }
   for (int b = 0; b < nb; b++) {
     float* y = sy + (size_t)b * M + Hp;
     for (int c = 0; c < Vp; c++) y[c] = y[c] + by[c];

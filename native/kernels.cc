@@ -71,12 +71,15 @@ struct Kernels {
   decltype(&avx2::project) project;
   decltype(&avx2::finishStep) finishStep;
   decltype(&avx2::sampleRows) sampleRows;
+  decltype(&avx2::packedFloats) packedFloats;
+  decltype(&avx2::panelFloatsOf) panelFloats;
+  decltype(&avx2::packWeights) packStrips;
 };
 
 #define KERNELS(ns)                                                                                        \
   {                                                                                                        \
     #ns, ns::trainForward, ns::softmaxLoss, ns::trainBackward, ns::transpose, ns::stepHidden, ns::project, \
-        ns::finishStep, ns::sampleRows                                                                    \
+        ns::finishStep, ns::sampleRows, ns::packedFloats, ns::panelFloatsOf, ns::packWeights              \
   }
 const Kernels k512 = KERNELS(avx512);
 const Kernels k2 = KERNELS(avx2);
@@ -193,6 +196,8 @@ napi_value Bind(napi_env env, napi_callback_info info) {
       {"trainBackward", Call<&Kernels::trainBackward>}, {"transpose", Call<&Kernels::transpose>},
       {"stepHidden", Call<&Kernels::stepHidden>},       {"project", Call<&Kernels::project>},
       {"finishStep", Call<&Kernels::finishStep>},       {"sampleRows", Call<&Kernels::sampleRows>},
+      {"packedFloats", Call<&Kernels::packedFloats>},   {"panelFloats", Call<&Kernels::panelFloats>},
+      {"packStrips", Call<&Kernels::packStrips>},
   };
   b->owners = 1;
   for (const auto& f : fns) {
