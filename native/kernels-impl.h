@@ -142,49 +142,77 @@ static void gemm(float* c, long ldc, const float* x, long xrs, long xcs, const f
   gemmPacked(c, ldc, xp, wp, nb, K, M);
 }
 
-// tanh and exp as index.ts's tanh4 and exp4, lane by lane. WASM's pmin(a, b) is b < a ? b : a, and pmax(a, b)
-// is a < b ? b : a.
-static inline float pminf(float a, float b) { return b < a ? b : a; }
-static inline float pmaxf(float a, float b) { return a < b ? b : a; }
+// tanh and exp as index.ts's tanh4 and exp4, the same operations in the same order on vectors of W floats (vf) or of
+// 4 (__m128, for what is left of a row): so the same bits lane by lane. WASM's pmin(a, b) is b < a ? b : a, and
+// pmax(a, b) is a < b ? b : a, which x86's min(b, a) and max(b, a) are.
+static inline __m128 vadd(__m128 a, __m128 b) { return _mm_add_ps(a, b); }
+static inline __m128 vsub(__m128 a, __m128 b) { return _mm_sub_ps(a, b); }
+static inline __m128 vmul(__m128 a, __m128 b) { return _mm_mul_ps(a, b); }
+static inline __m128 vdiv(__m128 a, __m128 b) { return _mm_div_ps(a, b); }
+static inline __m128 vpmin(__m128 a, __m128 b) { return _mm_min_ps(b, a); }
+static inline __m128 vpmax(__m128 a, __m128 b) { return _mm_max_ps(b, a); }
+static inline __m128 vsplat(__m128, float f) { return _mm_set1_ps(f); }
+static inline __m128 vnearest(__m128 a) { return _mm_round_ps(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
+static inline __m128 vpow2(__m128 n) {
+  return _mm_castsi128_ps(_mm_slli_epi32(_mm_add_epi32(_mm_cvttps_epi32(n), _mm_set1_epi32(127)), 23));
+}
+static inline __m128 vload(const __m128*, const float* p) { return _mm_loadu_ps(p); }
+static inline vf vload(const vf*, const float* p) { return vload(p); }
+static inline void vstore(float* p, __m128 a) { _mm_storeu_ps(p, a); }
 
-static inline float tanhE(float a) {
-  const float x = pmaxf(pminf(a, 9.0f), -9.0f);
-  const float x2 = x * x;
-  float p = x2 * (float)-2.76076847742355e-16 + (float)2.00018790482477e-13;
-  p = x2 * p + (float)-8.60467152213735e-11;
-  p = x2 * p + (float)5.12229709037114e-8;
-  p = x2 * p + (float)1.48572235717979e-5;
-  p = x2 * p + (float)6.37261928875436e-4;
-  p = x2 * p + (float)4.89352455891786e-3;
-  p = x * p;
-  float q = x2 * (float)1.19825839466702e-6 + (float)1.18534705686654e-4;
-  q = x2 * q + (float)2.268434632439e-3;
-  q = x2 * q + (float)4.89352518554385e-3;
-  return pmaxf(pminf(p / q, 1.0f), -1.0f);
+template <typename V>
+static inline V tanhV(V a) {
+  const auto k = [](float f) { return vsplat(V(), f); };
+  const V x = vpmax(vpmin(a, k(9.0f)), k(-9.0f));
+  const V x2 = vmul(x, x);
+  V p = vadd(vmul(x2, k(-2.76076847742355e-16f)), k(2.00018790482477e-13f));
+  p = vadd(vmul(x2, p), k(-8.60467152213735e-11f));
+  p = vadd(vmul(x2, p), k(5.12229709037114e-8f));
+  p = vadd(vmul(x2, p), k(1.48572235717979e-5f));
+  p = vadd(vmul(x2, p), k(6.37261928875436e-4f));
+  p = vadd(vmul(x2, p), k(4.89352455891786e-3f));
+  p = vmul(x, p);
+  V q = vadd(vmul(x2, k(1.19825839466702e-6f)), k(1.18534705686654e-4f));
+  q = vadd(vmul(x2, q), k(2.268434632439e-3f));
+  q = vadd(vmul(x2, q), k(4.89352518554385e-3f));
+  return vpmax(vpmin(vdiv(p, q), k(1.0f)), k(-1.0f));
 }
 
-static inline float expE(float a) {
-  const float x = pmaxf(a, (float)-87.3);
-  const float n = __builtin_rintf(x * (float)1.44269504089);
-  float r = x - n * (float)0.693359375;
-  r = r - n * (float)-2.12194440e-4;
-  float p = (float)1.9875691500e-4 * r + (float)1.3981999507e-3;
-  p = p * r + (float)8.3334519073e-3;
-  p = p * r + (float)4.1665795894e-2;
-  p = p * r + (float)1.6666665459e-1;
-  p = p * r + (float)5.0000001201e-1;
-  p = p * r * r + r + 1.0f;
-  const int32_t bits = ((int32_t)n + 127) << 23;
-  float scale;
-  std::memcpy(&scale, &bits, 4);
-  return p * scale;
+template <typename V>
+static inline V expV(V a) {
+  const auto k = [](float f) { return vsplat(V(), f); };
+  const V x = vpmax(a, k(-87.3f));
+  const V n = vnearest(vmul(x, k(1.44269504089f)));
+  V r = vsub(x, vmul(n, k(0.693359375f)));
+  r = vsub(r, vmul(n, k(-2.12194440e-4f)));
+  V p = vadd(vmul(k(1.9875691500e-4f), r), k(1.3981999507e-3f));
+  p = vadd(vmul(p, r), k(8.3334519073e-3f));
+  p = vadd(vmul(p, r), k(4.1665795894e-2f));
+  p = vadd(vmul(p, r), k(1.6666665459e-1f));
+  p = vadd(vmul(p, r), k(5.0000001201e-1f));
+  p = vadd(vadd(vmul(vmul(p, r), r), r), k(1.0f));
+  return vmul(p, vpow2(n));
+}
+
+// dst[j] = tanh((a[j] + b[j]) + c[j]) for j < n (a multiple of 4): vectors of W, then of 4.
+static inline void addAddTanh(float* dst, const float* a, const float* b, const float* c, int n) {
+  int j = 0;
+  for (; j + W <= n; j += W) vstore(dst + j, tanhV(vadd(vadd(vload(a + j), vload(b + j)), vload(c + j))));
+  for (; j < n; j += 4) vstore(dst + j, tanhV(vadd(vadd(_mm_loadu_ps(a + j), _mm_loadu_ps(b + j)), _mm_loadu_ps(c + j))));
+}
+
+// dst[j] = exp((y[j] − top) · inv) for j < n (a multiple of 4).
+static inline void expScaled(float* dst, const float* y, float top, float inv, int n) {
+  int j = 0;
+  const vf t = vsplat(vf(), top), s = vsplat(vf(), inv);
+  for (; j + W <= n; j += W) vstore(dst + j, expV(vmul(vsub(vload(y + j), t), s)));
+  for (; j < n; j += 4) vstore(dst + j, expV(vmul(vsub(_mm_loadu_ps(y + j), vlow(t)), vlow(s))));
 }
 
 static void addInputTanh(float* rows, const int32_t* ixs, int nb, int Hp, const float* WxhT, const float* bh) {
   for (int b = 0; b < nb; b++) {
     float* r = rows + (size_t)b * Hp;
-    const float* col = WxhT + (size_t)ixs[b] * Hp;
-    for (int j = 0; j < Hp; j++) r[j] = tanhE((col[j] + r[j]) + bh[j]);
+    addAddTanh(r, WxhT + (size_t)ixs[b] * Hp, r, bh, Hp);
   }
 }
 
@@ -229,12 +257,14 @@ static double softmaxLoss(char* m, int ysO, int targetsO, int N, int V, int Vp) 
     for (int c = 1; c < V; c++) max = std::max(max, r[c]);
     float* pt = r + targets[n];
     const float yt = *pt - max;
-    float lane[4] = {0, 0, 0, 0};
-    for (int c = 0; c < Vp; c++) {
-      const float e = c < V ? expE(r[c] - max) : 0.0f;
-      r[c] = e;
-      lane[c & 3] += e;
-    }
+    // e = exp(y − max) over whole vectors (the padding columns, from V on, zeroed after), then the sum in the four
+    // lanes of WASM's f32x4, column c into lane c mod 4, in order.
+    expScaled(r, r, max, 1.0f, Vp);
+    for (int c = V; c < Vp; c++) r[c] = 0;
+    __m128 acc = _mm_setzero_ps();
+    for (int c = 0; c < Vp; c += 4) acc = _mm_add_ps(acc, _mm_loadu_ps(r + c));
+    float lane[4];
+    _mm_storeu_ps(lane, acc);
     const double sum = (double)lane[0] + (double)lane[1] + (double)lane[2] + (double)lane[3];
     loss += std::log(sum) - (double)yt;
     const float inv = (float)(1.0 / sum);
@@ -420,10 +450,7 @@ static void finishStep(char* m, int syO, int houtO, int ixsO, int nb, int Hp, in
   const float* WxhT = (const float*)(m + WxhTO);
   const float* bh = (const float*)(m + bhO);
   for (int b = 0; b < nb; b++) {
-    const float* s = sy + (size_t)b * M;
-    float* r = hout + (size_t)b * Hp;
-    const float* col = WxhT + (size_t)ixs[b] * Hp;
-    for (int j = 0; j < Hp; j++) r[j] = tanhE((col[j] + s[j]) + bh[j]);
+    addAddTanh(hout + (size_t)b * Hp, WxhT + (size_t)ixs[b] * Hp, sy + (size_t)b * M, bh, Hp);
   }
 }
 
@@ -436,7 +463,7 @@ static void sampleRows(char* m, int yO, int nb, int V, int Vp, int ldy, int invT
     const float* r = (const float*)(m + yO) + (size_t)b * ldy;
     float top = r[0];
     for (int c = 1; c < V; c++) top = std::max(top, r[c]);
-    for (int c = 0; c < V; c++) e[c] = expE((r[c] - top) * invT[b]);
+    expScaled(e, r, top, invT[b], Vp);
     double sum = 0;
     for (int c = 0; c < V; c++) sum += (double)e[c];
     const double target = u[b] * sum;
