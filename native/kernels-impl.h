@@ -454,24 +454,40 @@ static void finishStep(char* m, int syO, int houtO, int ixsO, int nb, int Hp, in
   }
 }
 
+// The largest of r[0..n): over whole vectors, then one by one (max is exact, so any order gives the same value).
+static inline float rowMax(const float* r, int n) {
+  float top = r[0];
+  int c = 1;
+  if (n >= W) {
+    vf mv = vload(r);
+    for (c = W; c + W <= n; c += W) mv = vpmax(mv, vload(r + c));
+    alignas(64) float lanes[W];
+    vstore(lanes, mv);
+    for (float l : lanes) top = std::max(top, l);
+  }
+  for (; c < n; c++) top = std::max(top, r[c]);
+  return top;
+}
+
+static thread_local std::vector<double> cumulative;
+
 static void sampleRows(char* m, int yO, int nb, int V, int Vp, int ldy, int invTO, int uO, int outO, int scratchO) {
   const float* invT = (const float*)(m + invTO);
   const double* u = (const double*)(m + uO);
   int32_t* out = (int32_t*)(m + outO);
   float* e = (float*)(m + scratchO);
+  if (cumulative.size() < (size_t)V) cumulative.resize(V);
+  double* cum = cumulative.data();
   for (int b = 0; b < nb; b++) {
     const float* r = (const float*)(m + yO) + (size_t)b * ldy;
-    float top = r[0];
-    for (int c = 1; c < V; c++) top = std::max(top, r[c]);
-    expScaled(e, r, top, invT[b], Vp);
+    expScaled(e, r, rowMax(r, V), invT[b], Vp);
+    // The running sums are the ones rng.choice's scan adds up: kept, the scan is compares, not a second chain of adds.
     double sum = 0;
-    for (int c = 0; c < V; c++) sum += (double)e[c];
+    for (int c = 0; c < V; c++) cum[c] = sum += (double)e[c];
     const double target = u[b] * sum;
-    double acc = 0;
     int pick = -1;
     for (int c = 0; c < V; c++) {
-      acc += (double)e[c];
-      if (target < acc) {
+      if (target < cum[c]) {
         pick = c;
         break;
       }
