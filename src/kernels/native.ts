@@ -1,7 +1,10 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { cpus } from 'node:os';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Arena, type ArenaExports, KernelArena, type KernelVariant, kernelVariant } from './wasm.ts';
+import { fastest } from './calibrate.ts';
+import { Arena, type ArenaExports, KERNELS_FMA_WASM, KERNELS_WASM, KernelArena, type KernelVariant, kernelVariant } from './wasm.ts';
 
 /**
  * The native kernels (native/kernels.cc, built by `npm ci` through `npm run build:native`): the batched
@@ -55,14 +58,104 @@ export function nativeIsas(): NativeIsa[] {
 
 export type KernelBackend = 'native' | KernelVariant;
 
+/** A kernel set: the native kernels on one instruction set, or a WASM build. */
+export type KernelSet = `native-${NativeIsa}` | KernelVariant;
+
+const SET_NAMES = ['native-avx512', 'native-avx2', 'fma', 'simd'] as const;
+
+/** The kernel sets this machine runs: the native ones (widest first), then the WASM build kernelVariant() picks. */
+export function availableKernelSets(): KernelSet[] {
+  const wasm = kernelVariant();
+  return [...nativeIsas().map((isa) => `native-${isa}` as const), ...(wasm ? [wasm] : [])];
+}
+
+/** Where the measured choice is kept: beside the addon, so a rebuild (which empties native/build) measures again. */
+export const KERNEL_CHOICE_FILE = join(dirname(dirname(NATIVE_ADDON)), 'kernel-choice.json');
+
+interface KernelChoice {
+  key: string;
+  choice: KernelSet;
+  /** Each set's best probe time (ms), for whoever wonders why. */
+  ms: Record<string, number>;
+}
+
+/** What the choice depends on: the CPU, and the builds of both kernels. */
+function choiceKey(): string {
+  const mtime = (f: string) => (existsSync(f) ? statSync(f).mtimeMs : 0);
+  return [cpus()[0]?.model ?? '?', nativeIsas().join('+'), mtime(NATIVE_ADDON), mtime(KERNELS_FMA_WASM), mtime(KERNELS_WASM)].join('|');
+}
+
+function readChoice(key: string, sets: KernelSet[]): KernelSet | null {
+  if (!existsSync(KERNEL_CHOICE_FILE)) return null;
+  try {
+    const c = JSON.parse(readFileSync(KERNEL_CHOICE_FILE, 'utf8')) as KernelChoice;
+    return c.key === key && sets.includes(c.choice) ? c.choice : null;
+  } catch (e) {
+    process.emitWarning(`bard: ignoring ${KERNEL_CHOICE_FILE} (${(e as Error).message}); measuring the kernels again`);
+    return null;
+  }
+}
+
+function writeChoice(c: KernelChoice): void {
+  const tmp = `${KERNEL_CHOICE_FILE}.${process.pid}`;
+  try {
+    writeFileSync(tmp, JSON.stringify(c, null, 2) + '\n');
+    renameSync(tmp, KERNEL_CHOICE_FILE); // whole or not at all, when two processes measure at once
+  } catch (e) {
+    process.emitWarning(`bard: could not keep the kernel choice in ${KERNEL_CHOICE_FILE} (${(e as Error).message}); each process will measure it`);
+  }
+}
+
+let chosen: KernelSet | null | undefined;
+
 /**
- * The kernels training and sampling run on: the native ones when they are available, unless BARD_KERNELS names
- * a WASM build ('fma' or 'simd'); else the WASM build kernelVariant() picks. Null when nothing is built.
+ * The fastest kernel set of this machine, measured at first use (about 0.1 s, calibrate.ts) and kept in
+ * KERNEL_CHOICE_FILE for the processes and threads that follow; with a single set there is nothing to measure.
  */
-export function kernelBackend(): KernelBackend | null {
+function measuredChoice(): KernelSet | null {
+  if (chosen !== undefined) return chosen;
+  const sets = availableKernelSets();
+  if (sets.length <= 1) return (chosen = sets[0] ?? null);
+  const key = choiceKey();
+  chosen = readChoice(key, sets);
+  if (!chosen) {
+    const arena = (name: KernelSet) => () => (name.startsWith('native-') ? new NativeArena(name.slice(7) as NativeIsa) : new Arena(name as KernelVariant));
+    const r = fastest(sets.map((name) => ({ name, arena: arena(name) })));
+    chosen = r.name;
+    writeChoice({ key, choice: chosen, ms: r.ms });
+  }
+  return chosen;
+}
+
+/**
+ * The kernels training and sampling run on by default: never slower than another set this machine runs, by
+ * measuring (measuredChoice). BARD_KERNELS names one instead: 'native' (the native set measured fastest),
+ * 'native-avx512', 'native-avx2', or a WASM build ('fma', 'simd'). Null when nothing is built.
+ */
+export function defaultKernelSet(): KernelSet | null {
   const forced = process.env.BARD_KERNELS;
-  if ((!forced || forced === 'native') && nativeAddon()) return 'native';
-  return kernelVariant();
+  if (!forced) return measuredChoice();
+  if (forced === 'fma' || forced === 'simd') return kernelVariant();
+  const natives = availableKernelSets().filter((s) => s.startsWith('native-'));
+  if (forced === 'native') {
+    const pick = measuredChoice();
+    return pick && natives.includes(pick) ? pick : (natives[0] ?? kernelVariant());
+  }
+  if (!(SET_NAMES as readonly string[]).includes(forced)) throw new Error(`BARD_KERNELS=${forced}: expected one of native, ${SET_NAMES.join(', ')}`);
+  if (!natives.includes(forced as KernelSet)) throw new Error(`BARD_KERNELS=${forced}: not available here (${nativeUnavailableReason() || `this machine runs ${natives.join(', ')}`})`);
+  return forced as KernelSet;
+}
+
+/** The backend of defaultKernelSet(): 'native', or the WASM build. Null when nothing is built. */
+export function kernelBackend(): KernelBackend | null {
+  const set = defaultKernelSet();
+  return set === null ? null : set.startsWith('native-') ? 'native' : (set as KernelVariant);
+}
+
+/** The instruction set native arenas take by default: defaultKernelSet()'s, or the widest when that is WASM. */
+function defaultIsa(): NativeIsa | undefined {
+  const set = defaultKernelSet();
+  return set?.startsWith('native-') ? (set.slice(7) as NativeIsa) : nativeIsas()[0];
 }
 
 /**
@@ -73,12 +166,15 @@ export class NativeArena extends KernelArena {
   private memory = new ArrayBuffer(1 << 16);
   private bound: ArenaExports;
 
-  /** `isa` picks the instruction set (tests run each); by default the widest this CPU runs. */
-  constructor(private readonly isa?: NativeIsa) {
+  private readonly isa: NativeIsa | undefined;
+
+  /** `isa` picks the instruction set (tests run each); by default defaultKernelSet()'s. */
+  constructor(isa?: NativeIsa) {
     super();
     const a = nativeAddon();
     if (!a) throw new Error(`the native kernels are not available (${NATIVE_ADDON}: ${whyNot}): run \`npm run build:native\``);
-    this.bound = a.bind(this.memory, isa);
+    this.isa = isa ?? defaultIsa();
+    this.bound = a.bind(this.memory, this.isa);
     this.top = 64; // offset 0 stays unallocated: the kernels read a 0 pointer as "none" (no dropout mask)
   }
 

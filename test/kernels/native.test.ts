@@ -1,7 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createBatchedTrainer } from '../../src/kernels/batched-trainer.ts';
-import { NativeArena, nativeIsas, kernelBackend, nativeUnavailableReason } from '../../src/kernels/native.ts';
+import {
+  availableKernelSets,
+  defaultKernelSet,
+  KERNEL_CHOICE_FILE,
+  kernelBackend,
+  NativeArena,
+  nativeIsas,
+  nativeUnavailableReason,
+} from '../../src/kernels/native.ts';
 import { RnnStepKernel } from '../../src/kernels/step.ts';
 import { kernelVariant } from '../../src/kernels/wasm.ts';
 import { initParams } from '../../src/rnn/params.ts';
@@ -35,13 +43,28 @@ describe('native training kernels', () => {
     else process.env.BARD_KERNELS = original;
   });
 
-  it('train by default, and BARD_KERNELS=fma or simd asks for a WASM build', () => {
+  it('by default run the set measured fastest, and BARD_KERNELS names one', () => {
     delete process.env.BARD_KERNELS;
-    expect(kernelBackend()).toBe('native');
+    const sets = availableKernelSets();
+    expect(sets).toEqual([...wantIsas.map((isa) => `native-${isa}`), kernelVariant()]);
+    const pick = defaultKernelSet()!;
+    expect(sets).toContain(pick);
+    expect(kernelBackend()).toBe(pick.startsWith('native-') ? 'native' : pick);
+    // kept for the processes that follow, for this CPU and these builds
+    expect(JSON.parse(readFileSync(KERNEL_CHOICE_FILE, 'utf8')).choice).toBe(pick);
     process.env.BARD_KERNELS = 'simd';
     expect(kernelBackend()).toBe('simd');
     process.env.BARD_KERNELS = 'fma';
     expect(kernelBackend()).toBe(kernelVariant());
+    process.env.BARD_KERNELS = 'native';
+    expect(kernelBackend()).toBe('native');
+    for (const isa of wantIsas) {
+      process.env.BARD_KERNELS = `native-${isa}`;
+      expect(defaultKernelSet()).toBe(`native-${isa}`);
+      expect(new NativeArena().exports).toBeDefined();
+    }
+    process.env.BARD_KERNELS = 'avx9000';
+    expect(() => kernelBackend()).toThrow(/BARD_KERNELS=avx9000: expected one of native, native-avx512, native-avx2, fma, simd/);
   });
 
   // Every product element is the chain acc = fma(x, w, acc) in the order of k on both, and the elementwise code does
