@@ -59,9 +59,10 @@ static void packPanels(const float* x, int nb, int K, long xrs, long xcs, float*
 }
 
 // C rows 0..rows−1, columns 0..cols−1 of an R × NS·W tile = (first ? 0 : C) + the panel's K groups times the
-// strip's K rows.
+// strip's K rows (wstride floats apart: NS·W in a packed strip, ldw in W itself).
 template <int NS>
-static inline void tile(float* c, long ldc, const float* xp, const float* wp, int K, int rows, int cols, bool first) {
+static inline void tile(float* c, long ldc, const float* xp, const float* wp, long wstride, int K, int rows, int cols,
+                        bool first) {
   vf acc[R][NS];
   alignas(64) float edge[R][NS * W];
   const bool whole = rows == R && cols == NS * W;
@@ -85,7 +86,7 @@ static inline void tile(float* c, long ldc, const float* xp, const float* wp, in
       for (int s = 0; s < NS; s++) acc[r][s] = vfma(b, w[s], acc[r][s]);
     }
     xp += R;
-    wp += NS * W;
+    wp += wstride;
   }
   if (whole) {
     for (int r = 0; r < R; r++)
@@ -98,30 +99,36 @@ static inline void tile(float* c, long ldc, const float* xp, const float* wp, in
   }
 }
 
-// C (nb rows of M, row stride ldc) = X · W, X packed by packPanels, W by packStrips (same K and M).
-static void gemmPacked(float* c, long ldc, const float* xpan, const float* wpk, int nb, int K, int M) {
+// C (nb rows of M, row stride ldc) = X · W, X packed by packPanels; strip(j, sw) gives the strip of columns j..j+sw
+// as {its row 0, the floats between its rows}.
+template <typename Strip>
+static void gemmStrips(float* c, long ldc, const float* xpan, Strip strip, int nb, int K, int M) {
   for (int k0 = 0; k0 < K; k0 += KC) {
     const int kc = std::min(KC, K - k0);
-    const float* strip = wpk;
     for (int j = 0; j < M;) {
       const int sw = stripWidth(M - j);
       const int cols = std::min(sw, M - j);
-      const float* sk = strip + (size_t)k0 * sw;
+      const std::pair<const float*, long> st = strip(j, sw);
+      const float* sk = st.first + (size_t)k0 * st.second;
       for (int b0 = 0; b0 < nb; b0 += R) {
         const float* pk = xpan + (size_t)(b0 / R) * K * R + (size_t)k0 * R;
         const int rows = std::min(R, nb - b0);
         float* cb = c + b0 * ldc + j;
         switch (sw / W) {
-          case 1: tile<1>(cb, ldc, pk, sk, kc, rows, cols, k0 == 0); break;
-          case 2: tile<std::min(2, S)>(cb, ldc, pk, sk, kc, rows, cols, k0 == 0); break;
-          case 3: tile<std::min(3, S)>(cb, ldc, pk, sk, kc, rows, cols, k0 == 0); break;
-          default: tile<S>(cb, ldc, pk, sk, kc, rows, cols, k0 == 0); break;
+          case 1: tile<1>(cb, ldc, pk, sk, st.second, kc, rows, cols, k0 == 0); break;
+          case 2: tile<std::min(2, S)>(cb, ldc, pk, sk, st.second, kc, rows, cols, k0 == 0); break;
+          case 3: tile<std::min(3, S)>(cb, ldc, pk, sk, st.second, kc, rows, cols, k0 == 0); break;
+          default: tile<S>(cb, ldc, pk, sk, st.second, kc, rows, cols, k0 == 0); break;
         }
       }
-      strip += (size_t)K * sw;
       j += sw;
     }
   }
+}
+
+// C = X · W, X packed by packPanels, W by packStrips (same K and M): strip j starts K·j floats in.
+static void gemmPacked(float* c, long ldc, const float* xpan, const float* wpk, int nb, int K, int M) {
+  gemmStrips(c, ldc, xpan, [&](int j, int sw) { return std::make_pair(wpk + (size_t)K * j, (long)sw); }, nb, K, M);
 }
 
 // Scratch of this thread for the packed operands (each worker thread has its own).
@@ -132,14 +139,26 @@ static float* scratch(std::vector<float>& v, size_t n) {
   return v.data();
 }
 
-// C = X · W, packing both operands first (W row stride ldw; X strides xrs, xcs).
+// C = X · W (W row stride ldw; X strides xrs, xcs), X packed first. W's whole strips are read where they are (the
+// weight gradients' W is every state of the window: copying it cost more than reading it in strips), unless ldw is a
+// multiple of 256 bytes, which maps a strip's rows onto a few L1 sets (H = 512: rows 2 KB apart); a last, narrower
+// strip is always packed (reading it in place would read past the end of W).
 static void gemm(float* c, long ldc, const float* x, long xrs, long xcs, const float* w, long ldw, int nb, int K,
                  int M) {
-  float* wp = scratch(wscratch, stripFloats(K, M));
-  packStrips(w, K, M, ldw, wp);
   float* xp = scratch(xscratch, panelFloats(nb, K));
   packPanels(x, nb, K, xrs, xcs, xp);
-  gemmPacked(c, ldc, xp, wp, nb, K, M);
+  if (ldw % 64 == 0) {
+    float* wp = scratch(wscratch, stripFloats(K, M));
+    packStrips(w, K, M, ldw, wp);
+    return gemmPacked(c, ldc, xp, wp, nb, K, M);
+  }
+  const int whole = M / SW * SW;
+  float* last = whole < M ? scratch(wscratch, (size_t)K * stripWidth(M - whole)) : nullptr;
+  if (last) packStrips(w + whole, K, M - whole, ldw, last);
+  const auto strip = [&](int j, int sw) {
+    return j < whole ? std::make_pair(w + j, ldw) : std::make_pair((const float*)last, (long)sw);
+  };
+  gemmStrips(c, ldc, xp, strip, nb, K, M);
 }
 
 // tanh and exp as index.ts's tanh4 and exp4, the same operations in the same order on vectors of W floats (vf) or of
@@ -421,14 +440,15 @@ static void stepHidden(char* m, int hinO, int houtO, int ixsO, int nb, int H, in
   addInputTanh(hout, (const int32_t*)(m + ixsO), nb, Hp, (const float*)(m + WxhTO), (const float*)(m + bhO));
 }
 
-static void project(char* m, int hO, int syO, int nb, int H, int Hp, int Vp, int WcatO, int byO, int WhhPO, int WhyPO) {
+static void project(char* m, int hO, int syO, int nb, int H, int Hp, int Vp, int WcatO, int ldW, int byO, int WhhPO,
+                    int WhyPO) {
   const int M = Hp + Vp;
   float* sy = (float*)(m + syO);
   const float* h = (const float*)(m + hO);
   const float* by = (const float*)(m + byO);
   const float* Wcat = (const float*)(m + WcatO);
   if (nb < GEMM_ROWS || !WhhPO || !WhyPO) {
-    gemmRows(sy, M, h, Hp, 1, Wcat, M, nb, H, M);
+    gemmRows(sy, M, h, Hp, 1, Wcat, ldW, nb, H, M);
   } else {
     // One packing of the batch's rows for both products.
     float* xp = scratch(xscratch, panelFloats(nb, H));

@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <type_traits>
 #include <utility>
@@ -234,10 +235,42 @@ napi_value Bind(napi_env env, napi_callback_info info) {
   return obj;
 }
 
+void FreeAligned(napi_env, void* data, void*) { std::free(data); }
+
+// memory(bytes) → a zeroed ArrayBuffer whose first byte starts a cache line. One that JS allocates starts where
+// the allocator puts it (16 bytes apart, say), and then rows that the arena aligns to 64 bytes from its start
+// still straddle cache lines: a 64-byte load across two lines costs two.
+napi_value Memory(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  int64_t bytes = 0;
+  if (argc < 1 || napi_get_value_int64(env, argv[0], &bytes) != napi_ok || bytes <= 0) {
+    napi_throw_type_error(env, nullptr, "memory expects a positive byte count");
+    return nullptr;
+  }
+  const size_t size = ((size_t)bytes + 63) / 64 * 64;
+  void* data = std::aligned_alloc(64, size);
+  if (!data) {
+    napi_throw_error(env, nullptr, "bard native kernels: out of memory");
+    return nullptr;
+  }
+  std::memset(data, 0, size);
+  napi_value out;
+  if (napi_create_external_arraybuffer(env, data, (size_t)bytes, FreeAligned, nullptr, &out) != napi_ok) {
+    std::free(data);
+    napi_throw_error(env, nullptr, "bard native kernels: cannot hand memory to JS");
+    return nullptr;
+  }
+  return out;
+}
+
 napi_value Init(napi_env env, napi_value exports) {
   napi_value fn, list;
   napi_create_function(env, "bind", NAPI_AUTO_LENGTH, Bind, nullptr, &fn);
   napi_set_named_property(env, exports, "bind", fn);
+  napi_create_function(env, "memory", NAPI_AUTO_LENGTH, Memory, nullptr, &fn);
+  napi_set_named_property(env, exports, "memory", fn);
   napi_create_array_with_length(env, isas.size(), &list);
   for (size_t i = 0; i < isas.size(); i++) {
     napi_value name;

@@ -36,7 +36,7 @@ function probe(a: KernelArena): () => void {
   const h0 = hs;
   const h1 = hs + 4 * BATCH * Hp;
   const step = (nb: number) => {
-    e.project(h0, sy, nb, H, Hp, Vp, w.WhhT, w.by, w.WhhP, w.WhyP, panels);
+    e.project(h0, sy, nb, H, Hp, Vp, w.WhhT, w.ldWhhT, w.by, w.WhhP, w.WhyP, panels);
     e.finishStep(sy, h1, ixs, nb, Hp, Vp, w.WxhT, w.bh);
     e.stepHidden(h1, h0, ixs, nb, H, Hp, w.WhhT, w.ldWhhT, w.WxhT, w.bh, w.WhhP, panels);
   };

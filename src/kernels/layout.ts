@@ -38,7 +38,7 @@ export function toParams32(p: ParamsLike): Params32 {
  * Where the weights live in an arena, laid out for the kernels (rows padded with zeros to Hp or Vp floats):
  *   WhhT[k][j] = Whh[j][k]   WxhT[i][j] = Wxh[j][i]   WhyT[j][c] = Why[c][j]   (forward: rows are inputs)
  *   Whh[j][k], Why[c][j]                                                     (backward, training only)
- * For stepping, WhhT and WhyT sit side by side in one matrix [WhhT | WhyT] (row stride Hp + Vp), so one
+ * For stepping, WhhT and WhyT sit side by side in one matrix [WhhT | WhyT] (row stride Hp + Vp rounded up to 16), so one
  * product gives both Whh·h and Why·h, and each is also packed once (WhhP, WhyP: the kernels' packStrips) for the
  * tiled product of a batch; for training they are separate (row strides Hp and Vp) and packed by each call.
  */
@@ -67,18 +67,21 @@ export function allocWeights(arena: KernelArena, H: number, V: number, mode: 'st
   const Hp = pad4(H);
   const Vp = pad4(V);
   const train = mode === 'train';
-  const Wcat = train ? 0 : arena.allocF32(H * (Hp + Vp));
+  // [WhhT | WhyT]'s rows start on cache lines (a stride of 16 floats): one stream's product reads every row whole,
+  // and a 64-byte vector load across two lines costs two.
+  const ldCat = (Hp + Vp + 15) & ~15;
+  const Wcat = train ? 0 : arena.allocF32(H * ldCat);
   return {
     H,
     V,
     Hp,
     Vp,
     WhhT: train ? arena.allocF32(H * Hp) : Wcat,
-    ldWhhT: train ? Hp : Hp + Vp,
+    ldWhhT: train ? Hp : ldCat,
     WxhT: arena.allocF32(V * Hp),
     bh: arena.allocF32(Hp),
     WhyT: train ? arena.allocF32(H * Vp) : Wcat + 4 * Hp,
-    ldWhyT: train ? Vp : Hp + Vp,
+    ldWhyT: train ? Vp : ldCat,
     by: arena.allocF32(Vp),
     Whh: train ? arena.allocF32(H * Hp) : 0,
     Why: train ? arena.allocF32(V * Hp) : 0,

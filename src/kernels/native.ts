@@ -23,6 +23,8 @@ interface NativeAddon {
   isas: NativeIsa[];
   /** The kernels on that buffer, with the widest instruction set or the one named. */
   bind(buffer: ArrayBuffer, isa?: NativeIsa): ArenaExports;
+  /** A zeroed buffer of that many bytes starting on a cache line, which the arena's 64-byte alignment relies on. */
+  memory(bytes: number): ArrayBuffer;
 }
 
 let addon: NativeAddon | null | undefined;
@@ -163,7 +165,7 @@ function defaultIsa(): NativeIsa | undefined {
  * step kernel lays out its buffers the same way on either. Growing replaces the buffer and binds the kernels to the new one.
  */
 export class NativeArena extends KernelArena {
-  private memory = new ArrayBuffer(1 << 16);
+  private memory: ArrayBuffer;
   private bound: ArenaExports;
 
   private readonly isa: NativeIsa | undefined;
@@ -174,6 +176,7 @@ export class NativeArena extends KernelArena {
     const a = nativeAddon();
     if (!a) throw new Error(`the native kernels are not available (${NATIVE_ADDON}: ${whyNot}): run \`npm run build:native\``);
     this.isa = isa ?? defaultIsa();
+    this.memory = a.memory(1 << 16);
     this.bound = a.bind(this.memory, this.isa);
     this.top = 64; // offset 0 stays unallocated: the kernels read a 0 pointer as "none" (no dropout mask)
   }
@@ -187,7 +190,7 @@ export class NativeArena extends KernelArena {
   }
 
   protected grow(bytes: number): void {
-    const grown = new ArrayBuffer(Math.max(bytes, 2 * this.memory.byteLength));
+    const grown = nativeAddon()!.memory(Math.max(bytes, 2 * this.memory.byteLength));
     new Uint8Array(grown).set(new Uint8Array(this.memory));
     this.memory = grown;
     this.bound = nativeAddon()!.bind(grown, this.isa);

@@ -134,8 +134,8 @@ export class RnnStepKernel {
   /** y = Why h + by for rows 0..n-1 (and Whh h, for the next step). */
   computeLogits(n: number): void {
     this.checkCount(n);
-    const { H, Hp, Vp, WhhT, by, WhhP, WhyP } = this.w;
-    this.arena.exports.project(this.hCur, this.sy, n, H, Hp, Vp, WhhT, by, WhhP, WhyP, this.panels);
+    const { H, Hp, Vp, WhhT, ldWhhT, by, WhhP, WhyP } = this.w;
+    this.arena.exports.project(this.hCur, this.sy, n, H, Hp, Vp, WhhT, ldWhhT, by, WhhP, WhyP, this.panels);
     this.projected = n;
   }
 

@@ -33,7 +33,9 @@ export interface KernelExports {
     WhhP: number, xp: number,
   ): void;
   logits(h: number, y: number, nb: number, H: number, Hp: number, Vp: number, WhyT: number, ldWhyT: number, by: number): void;
-  project(h: number, sy: number, nb: number, H: number, Hp: number, Vp: number, Wcat: number, by: number, WhhP: number, WhyP: number, xp: number): void;
+  project(
+    h: number, sy: number, nb: number, H: number, Hp: number, Vp: number, Wcat: number, ldW: number, by: number, WhhP: number, WhyP: number, xp: number,
+  ): void;
   finishStep(sy: number, hout: number, ixs: number, nb: number, Hp: number, Vp: number, WxhT: number, bh: number): void;
   trainForward(
     hs: number, xs: number, ys: number, T: number, B: number, H: number, Hp: number, Vp: number,

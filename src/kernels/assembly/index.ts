@@ -549,14 +549,14 @@ export function logits(h: usize, y: usize, nb: i32, H: i32, Hp: i32, Vp: i32, Wh
 
 /**
  * Both products of the generation step in one pass over h, for streams b < nb: with W = [WhhT | WhyT]
- * (H rows of Hp + Vp), row b of sy becomes [Whh · h[b] | Why · h[b] + by]. The elements are the same
+ * (H rows of Hp + Vp, row stride ldW), row b of sy becomes [Whh · h[b] | Why · h[b] + by]. The elements are the same
  * float32 chains as stepHidden's and logits', so either route gives the same bits.
  * WhhP, WhyP are WhhT and WhyT packed (or 0); xp is scratch for panelFloats(nb, H) floats.
  */
-export function project(h: usize, sy: usize, nb: i32, H: i32, Hp: i32, Vp: i32, Wcat: usize, by: usize, WhhP: usize, WhyP: usize, xp: usize): void {
+export function project(h: usize, sy: usize, nb: i32, H: i32, Hp: i32, Vp: i32, Wcat: usize, ldW: i32, by: usize, WhhP: usize, WhyP: usize, xp: usize): void {
   const M = Hp + Vp;
   if (nb < GEMM_ROWS || WhhP == 0 || WhyP == 0) {
-    gemm(sy, h, Wcat, nb, H, M, Hp, 1, M, M);
+    gemm(sy, h, Wcat, nb, H, M, Hp, 1, ldW, M);
   } else {
     packPanels(h, nb, H, Hp, 1, xp);
     gemmPanels(sy, xp, WhhP, nb, H, Hp, M, PACKED_KC);
