@@ -489,33 +489,56 @@ static inline float rowMax(const float* r, int n) {
   return top;
 }
 
+static thread_local std::vector<float> expScratch;
 static thread_local std::vector<double> cumulative;
 
-static void sampleRows(char* m, int yO, int nb, int V, int Vp, int ldy, int invTO, int uO, int outO, int scratchO) {
+// Rows are drawn four at a time: each row's running sum is its own chain of float64 additions in the order of c (the
+// bits of rng.choice's scan), and four such chains side by side in one vector wait on each other's latency no more
+// than one does.
+static void sampleRows(char* m, int yO, int nb, int V, int Vp, int ldy, int invTO, int uO, int outO, int) {
   const float* invT = (const float*)(m + invTO);
   const double* u = (const double*)(m + uO);
   int32_t* out = (int32_t*)(m + outO);
-  float* e = (float*)(m + scratchO);
-  if (cumulative.size() < (size_t)V) cumulative.resize(V);
-  double* cum = cumulative.data();
-  for (int b = 0; b < nb; b++) {
-    const float* r = (const float*)(m + yO) + (size_t)b * ldy;
-    expScaled(e, r, rowMax(r, V), invT[b], Vp);
-    // The running sums are the ones rng.choice's scan adds up: kept, the scan is compares, not a second chain of adds.
-    double sum = 0;
-    for (int c = 0; c < V; c++) cum[c] = sum += (double)e[c];
-    const double target = u[b] * sum;
-    int pick = -1;
-    for (int c = 0; c < V; c++) {
-      if (target < cum[c]) {
-        pick = c;
-        break;
+  float* e = scratch(expScratch, (size_t)4 * Vp);
+  if (cumulative.size() < (size_t)4 * V) cumulative.resize((size_t)4 * V);
+  double* cum = cumulative.data();  // cum[4c + r]: row r's e[0] + … + e[c]
+  for (int b0 = 0; b0 < nb; b0 += 4) {
+    const int rows = std::min(4, nb - b0);
+    for (int r = 0; r < 4; r++) {
+      float* er = e + (size_t)r * Vp;
+      if (r < rows) {
+        const float* y = (const float*)(m + yO) + (size_t)(b0 + r) * ldy;
+        expScaled(er, y, rowMax(y, V), invT[b0 + r], Vp);
+      } else if (rows > 1) {
+        std::fill(er, er + Vp, 0.0f);
       }
     }
-    if (pick < 0) {
-      pick = V - 1;
-      while (pick > 0 && e[pick] == 0) pick--;
+    if (rows == 1) {  // one stream: its chain alone
+      double sum = 0;
+      for (int c = 0; c < V; c++) cum[4 * c] = sum += (double)e[c];
+    } else {
+      __m256d sum = _mm256_setzero_pd();
+      for (int c = 0; c < V; c++) {
+        const __m128 ec = _mm_setr_ps(e[c], e[Vp + c], e[2 * Vp + c], e[3 * Vp + c]);
+        sum = _mm256_add_pd(sum, _mm256_cvtps_pd(ec));
+        _mm256_storeu_pd(cum + 4 * c, sum);
+      }
     }
-    out[b] = pick;
+    for (int r = 0; r < rows; r++) {
+      const double target = u[b0 + r] * cum[4 * (V - 1) + r];
+      int pick = -1;
+      for (int c = 0; c < V; c++) {
+        if (target < cum[4 * c + r]) {
+          pick = c;
+          break;
+        }
+      }
+      if (pick < 0) {
+        const float* er = e + (size_t)r * Vp;
+        pick = V - 1;
+        while (pick > 0 && er[pick] == 0) pick--;
+      }
+      out[b0 + r] = pick;
+    }
   }
 }
