@@ -1,17 +1,21 @@
 /**
- * `npm run bench:bot`: 50 concurrent `/bard` (300 characters each) through the real bot and two real workers,
+ * `npm run bench:bot`: 50 concurrent `/bard` (300 characters each) through a real front door and two real workers,
  * the local Discord fake and the real Redis (a fresh key prefix, deleted afterwards). Each latency runs from
  * the interaction's dispatch (the fake's `createdAt`) to the result being posted (the fake's `time` of the
  * edit of the deferred reply): the same clock. The last stdout line is JSON {"total", "answered", "p50_ms",
  * "p99_ms", ...} with, for naming the bottleneck, where the time went at the median and at p99:
- *   defer   dispatch → the bot's deferral reaches Discord
+ *   defer   dispatch → the front door's deferral reaches Discord (the HTTP response, or the callback request)
  *   enqueue dispatch → the job is in Redis (BullMQ's timestamp)
  *   wait    in Redis → a worker starts the job (BullMQ's processedOn)
  *   run     started → the result is posted (model and REST)
- * and the CPU seconds each part spent from each burst's injection to its last result (cpu_s: the bot, the workers, this process with
- * the Discord fake, Redis), since on a 2-core machine the sum over the parts is what bounds the latency.
+ * and the CPU seconds each part spent from each burst's injection to its last result (cpu_s: the front door, the workers,
+ * nginx, this process with the Discord fake, Redis), since on a 2-core machine the sum over the parts is what bounds the latency.
+ *
+ * Front doors (--mode): `gateway` (the discord.js bot, as before), `http` (nginx before two `web` replicas, the
+ * fake delivering by signed POST), or `both` (one after the other in the same run, one JSON line each).
  *
  *   npm run bench:bot
+ *   npm run bench:bot -- --mode both
  *   npm run bench:bot -- --concurrent 50 --workers 2 --concurrency 32 --length 300 --bursts 1
  *   npm run bench:bot -- --snapshot snapshots/bard.npz      # the shipped model instead of the H = 250 reference
  */
@@ -21,7 +25,8 @@ import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import { FakeDiscord, type Injected } from '../test/fake-discord/index.ts';
-import { bardEnv, cleanPrefix, freshPrefix, REDIS_URL, spawnBard, type Proc } from '../test/e2e/harness.ts';
+import { bardEnv, cleanPrefix, freshPrefix, REDIS_URL, spawnBard, webPort, type FrontDoor, type Proc } from '../test/e2e/harness.ts';
+import { Nginx } from '../test/reliability/nginx.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -33,27 +38,38 @@ const { values: args } = parseArgs({
     bursts: { type: 'string', default: '1' },
     // The model the workers serve: the reference H = 250 snapshot (the size the serving targets are set at) unless given.
     snapshot: { type: 'string' },
+    mode: { type: 'string', default: 'gateway' },
+    // Web replicas behind nginx in http mode.
+    replicas: { type: 'string', default: '2' },
   },
 });
+if (!['gateway', 'http', 'both'].includes(args.mode!)) {
+  process.stderr.write(`bench:bot: --mode must be gateway, http or both, got ${JSON.stringify(args.mode)}\n`);
+  process.exit(2);
+}
+const MODES: FrontDoor[] = args.mode === 'both' ? ['gateway', 'http'] : [args.mode as FrontDoor];
+const REPLICAS = Number(args.replicas);
 const N = Number(args.concurrent);
 const WORKERS = Number(args.workers);
 const LENGTH = Number(args.length);
 const BURSTS = Number(args.bursts);
 
-const fake = await new FakeDiscord().start();
-const prefix = freshPrefix();
-const env = bardEnv(fake, prefix, {
+let fake: FakeDiscord;
+let prefix: string;
+const envFor = (fake: FakeDiscord, prefix: string) => bardEnv(fake, prefix, {
   COOLDOWN_USER_JOBS: '0',
   COOLDOWN_CHANNEL_JOBS: '0',
   WORKER_CONCURRENCY: args.concurrency,
   LOG_LEVEL: 'info', // as in production (and the ready lines are info)
   ...(args.snapshot ? { SNAPSHOT: args.snapshot } : {}),
 });
-const procs: Proc[] = [];
-let bot: Proc | undefined;
-const workers: Proc[] = [];
+let procs: Proc[] = [];
+/** The front door's processes: the bot, or the web replicas. */
+let fronts: Proc[] = [];
+let workers: Proc[] = [];
+let nginx: Nginx | null = null;
 const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
-const queue = new Queue('jobs', { connection: redis, prefix });
+let queue: Queue;
 
 function percentile(sorted: number[], p: number): number {
   return sorted.length ? sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] : NaN;
@@ -69,12 +85,14 @@ interface Sample {
 
 /** When each interaction's result was posted: the first successful edit of its deferred reply. */
 const posted = new Map<string, number>();
-fake.on('request', (r: { route: string; interactionId?: string; status: number; time: number }) => {
-  if (r.route === 'webhookEditMessage' && r.interactionId && r.status < 300 && !posted.has(r.interactionId)) posted.set(r.interactionId, r.time);
-});
+function watchPosts(fake: FakeDiscord): void {
+  fake.on('request', (r: { route: string; interactionId?: string; status: number; time: number }) => {
+    if (r.route === 'webhookEditMessage' && r.interactionId && r.status < 300 && !posted.has(r.interactionId)) posted.set(r.interactionId, r.time);
+  });
+}
 
 type Cpu = Awaited<ReturnType<typeof cpuNow>>;
-const zeroCpu = (): Cpu => ({ bot: 0, workers: Array(WORKERS).fill(0), bench_and_fake: 0, redis: 0 });
+const zeroCpu = (): Cpu => ({ front: Array(fronts.length).fill(0), workers: Array(WORKERS).fill(0), nginx: 0, bench_and_fake: 0, redis: 0 });
 
 /** One burst; `cpu` gains what each part spent from the injection to the last result posted (not the bookkeeping after). */
 async function burst(n: number, cpu: Cpu): Promise<{ samples: Sample[]; total: number }> {
@@ -86,8 +104,9 @@ async function burst(n: number, cpu: Cpu): Promise<{ samples: Sample[]; total: n
   );
   await fake.waitUntil(() => ixs.every((ix) => posted.has(ix.id)) || null, 120_000, 'every result').catch(() => null);
   const after = await cpuNow();
-  cpu.bot += after.bot - before.bot;
+  after.front.forEach((f, i) => (cpu.front[i] += f - before.front[i]));
   after.workers.forEach((w, i) => (cpu.workers[i] += w - before.workers[i]));
+  cpu.nginx += after.nginx - before.nginx;
   cpu.bench_and_fake += after.bench_and_fake - before.bench_and_fake;
   cpu.redis += after.redis - before.redis;
   const samples: Sample[] = [];
@@ -106,15 +125,17 @@ async function burst(n: number, cpu: Cpu): Promise<{ samples: Sample[]; total: n
   return { samples, total: n };
 }
 
-/** CPU seconds (user + system) a child process has used so far, from /proc (Linux). */
-function childCpu(p: Proc): number {
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux). */
+function pidCpu(pid: number | undefined): number {
   try {
-    const fields = readFileSync(`/proc/${p.child.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
     return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
   } catch {
     return NaN;
   }
 }
+
+const childCpu = (p: Proc) => pidCpu(p.child.pid);
 
 async function redisCpu(): Promise<number> {
   const info = await redis.info('cpu');
@@ -122,20 +143,53 @@ async function redisCpu(): Promise<number> {
   return get('used_cpu_user') + get('used_cpu_sys');
 }
 
-/** CPU seconds used so far by the bot, each worker, this process (the bench and the fake) and Redis. */
+/** CPU seconds used so far by the front door's processes, each worker, nginx, this process (the bench and the fake) and Redis. */
 async function cpuNow() {
   const own = process.cpuUsage();
-  return { bot: childCpu(bot!), workers: workers.map(childCpu), bench_and_fake: (own.user + own.system) / 1e6, redis: await redisCpu() };
+  return {
+    front: fronts.map(childCpu),
+    workers: workers.map(childCpu),
+    nginx: nginx ? nginx.pids().reduce((sum, pid) => sum + pidCpu(pid), 0) : 0,
+    bench_and_fake: (own.user + own.system) / 1e6,
+    redis: await redisCpu(),
+  };
 }
 
 const row = (samples: Sample[], key: keyof Sample) => samples.map((s) => s[key]).sort((a, b) => a - b);
 const ms = (x: number) => Math.round(x);
 
-try {
-  bot = spawnBard('bot', env);
-  workers.push(...Array.from({ length: WORKERS }, () => spawnBard('worker', env)));
-  procs.push(bot, ...workers);
-  await Promise.all([fake.waitForGatewayReady(30_000), bot.waitForLine(/"bot ready"/, 30_000), ...workers.map((w) => w.waitForLine(/"worker ready"/, 60_000))]);
+/** Starts the front door of `mode`, the workers and (for http) nginx, for one measured run. */
+async function start(mode: FrontDoor, env: NodeJS.ProcessEnv): Promise<void> {
+  workers = Array.from({ length: WORKERS }, () => spawnBard('worker', env));
+  const ready: Promise<unknown>[] = workers.map((w) => w.waitForLine(/"worker ready"/, 60_000));
+  if (mode === 'gateway') {
+    fronts = [spawnBard('bot', env)];
+    ready.push(fake.waitForGatewayReady(30_000), fronts[0].waitForLine(/"bot ready"/, 30_000));
+  } else {
+    fronts = Array.from({ length: REPLICAS }, () => spawnBard('web', env));
+    nginx = await Nginx.start(await Promise.all(fronts.map((f) => webPort(f))));
+    fake.interactionsUrl = nginx.url;
+  }
+  procs = [...fronts, ...workers];
+  await Promise.all(ready);
+}
+
+async function stop(): Promise<void> {
+  await Promise.all(procs.map((p) => p.stop()));
+  await nginx?.stop();
+  nginx = null;
+  await queue?.close();
+  await fake?.close();
+  if (prefix) await cleanPrefix(prefix);
+}
+
+async function measure(mode: FrontDoor): Promise<void> {
+  fake = await new FakeDiscord().start();
+  prefix = freshPrefix();
+  queue = new Queue('jobs', { connection: redis, prefix });
+  watchPosts(fake);
+  const env = envFor(fake, prefix);
+  await start(mode, env);
 
   await burst(10, zeroCpu()); // warm-up: connections, lazily compiled code
   const cpu = zeroCpu();
@@ -147,10 +201,10 @@ try {
     samples.push(...r.samples);
     total += r.total;
     const t = row(r.samples, 'total');
-    process.stdout.write(`burst ${b + 1}: ${r.samples.length}/${r.total} answered, p50 ${ms(percentile(t, 50))} ms, p99 ${ms(percentile(t, 99))} ms, max ${ms(t.at(-1) ?? NaN)} ms\n`);
+    process.stdout.write(`${mode} burst ${b + 1}: ${r.samples.length}/${r.total} answered, p50 ${ms(percentile(t, 50))} ms, p99 ${ms(percentile(t, 99))} ms, max ${ms(t.at(-1) ?? NaN)} ms\n`);
   }
   const r2 = (x: number) => Math.round(x * 100) / 100;
-  const cpu_s = { bot: r2(cpu.bot), workers: cpu.workers.map(r2), bench_and_fake: r2(cpu.bench_and_fake), redis: r2(cpu.redis) };
+  const cpu_s = { front: cpu.front.map(r2), workers: cpu.workers.map(r2), nginx: r2(cpu.nginx), bench_and_fake: r2(cpu.bench_and_fake), redis: r2(cpu.redis) };
   const phases = Object.fromEntries(
     (['defer', 'enqueue', 'wait', 'run'] as const).map((k) => {
       const s = row(samples, k);
@@ -160,6 +214,7 @@ try {
   const all = row(samples, 'total');
   process.stdout.write(
     `${JSON.stringify({
+      mode,
       total,
       answered: samples.length,
       p50_ms: ms(percentile(all, 50)),
@@ -167,16 +222,23 @@ try {
       phases,
       cpu_s,
       concurrent: N,
+      front: mode === 'gateway' ? 'bot' : `nginx + ${REPLICAS} web`,
       workers: WORKERS,
       worker_concurrency: Number(args.concurrency),
       snapshot: basename(String(env.SNAPSHOT)),
       length: LENGTH,
     })}\n`,
   );
+}
+
+try {
+  for (const mode of MODES) {
+    try {
+      await measure(mode);
+    } finally {
+      await stop();
+    }
+  }
 } finally {
-  await Promise.all(procs.map((p) => p.stop()));
-  await queue.close();
   redis.disconnect();
-  await fake.close();
-  await cleanPrefix(prefix);
 }

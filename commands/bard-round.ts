@@ -11,7 +11,7 @@ import { parseRoundOptions } from '../src/bard/options.ts';
 import { keys, RoundState } from '../src/bard/state.ts';
 import type { SlashCommand } from '../src/bot/command.ts';
 import type { ButtonContext, CommandContext, Services } from '../src/bot/context.ts';
-import { deferAndEnqueue, orBusy, replyTarget } from '../src/bot/enqueue.ts';
+import { enqueueThenDefer, orBusy, replyTarget } from '../src/bot/enqueue.ts';
 import { getJson } from '../src/store/store.ts';
 
 export const data = new SlashCommandBuilder()
@@ -40,7 +40,7 @@ export async function execute(ctx: CommandContext, svc: Services): Promise<void>
   const defaults = await orBusy(ctx, svc, () => readChannelDefaults(svc.store, ctx.channelId));
   if (!defaults) return;
   const { prompt, temps, seconds } = opts.value;
-  await deferAndEnqueue(ctx, svc, {
+  await enqueueThenDefer(ctx, svc, {
     name: 'round',
     data: {
       target: replyTarget(ctx),

@@ -12,7 +12,7 @@ import { keys, ResultState } from '../src/bard/state.ts';
 import { nextTemp } from '../src/bard/temperature.ts';
 import type { SlashCommand } from '../src/bot/command.ts';
 import type { ButtonContext, CommandContext, Services } from '../src/bot/context.ts';
-import { deferAndEnqueue, orBusy, replyTarget } from '../src/bot/enqueue.ts';
+import { enqueueThenDefer, orBusy, replyTarget } from '../src/bot/enqueue.ts';
 import { getJson } from '../src/store/store.ts';
 
 export const data = new SlashCommandBuilder()
@@ -32,7 +32,7 @@ export async function execute(ctx: CommandContext, svc: Services): Promise<void>
   if (!defaults) return;
   const opts = parseBardOptions(ctx.options, defaults.value);
   if (!opts.ok) return ctx.replyEphemeral(opts.error);
-  await deferAndEnqueue(ctx, svc, {
+  await enqueueThenDefer(ctx, svc, {
     name: 'complete',
     data: {
       target: replyTarget(ctx),
@@ -55,7 +55,7 @@ export async function press(ctx: ButtonContext, id: ButtonId, svc: Services): Pr
   if (!state.success) return ctx.replyEphemeral('These buttons have expired. Start again with /bard.');
   const s = state.data;
   const change = nextTemp(s.temp, id.action);
-  await deferAndEnqueue(ctx, svc, {
+  await enqueueThenDefer(ctx, svc, {
     name: 'complete',
     data: {
       target: replyTarget(ctx),

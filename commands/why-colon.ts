@@ -5,7 +5,7 @@
 import { SlashCommandBuilder } from 'discord.js';
 import type { SlashCommand } from '../src/bot/command.ts';
 import type { CommandContext, Services } from '../src/bot/context.ts';
-import { deferAndEnqueue, replyTarget } from '../src/bot/enqueue.ts';
+import { enqueueThenDefer, replyTarget } from '../src/bot/enqueue.ts';
 
 export const data = new SlashCommandBuilder()
   .setName('why-colon')
@@ -13,7 +13,7 @@ export const data = new SlashCommandBuilder()
   .toJSON();
 
 export async function execute(ctx: CommandContext, svc: Services): Promise<void> {
-  await deferAndEnqueue(ctx, svc, { name: 'why-colon', data: { target: replyTarget(ctx), requester: ctx.user } });
+  await enqueueThenDefer(ctx, svc, { name: 'why-colon', data: { target: replyTarget(ctx), requester: ctx.user } });
 }
 
 export const command: SlashCommand = { data, execute };

@@ -9,7 +9,7 @@ import { LIMITS } from './bard/limits.ts';
 import { DEFAULT_SNAPSHOT } from './snapshot/index.ts';
 
 /** Which process is starting: each needs a different subset of the variables. */
-export type Role = 'bot' | 'worker' | 'deploy' | 'play';
+export type Role = 'bot' | 'web' | 'worker' | 'deploy' | 'play';
 
 export interface Config {
   discordToken: string;
@@ -39,6 +39,12 @@ export interface Config {
   metricsPort: number | null;
   /** Bot's /healthz port; null = off, 0 = any free port (logged). */
   healthPort: number | null;
+  /** The bot's gateway shards. */
+  shards: ShardSettings;
+  /** The application's Ed25519 public key (hex) that signs HTTP interactions; null where unused. */
+  publicKey: string | null;
+  /** The HTTP front door's port (POST /interactions, /healthz, /metrics); 0 = any free port (logged). */
+  webPort: number;
   logLevel: string;
 }
 
@@ -50,6 +56,18 @@ export interface CooldownSettings {
   channelJobs: number;
   channelWindowMs: number;
 }
+
+/**
+ * How many gateway shards the bot's application runs in all ('auto': the count Discord recommends), and which of
+ * them this process runs (null: all of them). Discord sends a guild's events to shard (guild_id >> 22) % count.
+ */
+export interface ShardSettings {
+  count: number | 'auto';
+  ids: number[] | null;
+}
+
+/** Discord allows at most this many shards to be named here; far beyond any bot's need. */
+const MAX_SHARDS = 100_000;
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -67,6 +85,28 @@ const port = z
   .regex(/^(off|\d{1,5})$/i, 'must be a port number (0 = any free port) or "off"')
   .transform((v) => (v.toLowerCase() === 'off' ? null : Number(v)))
   .refine((v) => v === null || v <= 65_535, 'must be at most 65535');
+/** "auto" or a shard count. */
+const shardCount = z
+  .string()
+  .regex(/^(auto|\d{1,6})$/i, `must be "auto" or a whole number of shards between 1 and ${MAX_SHARDS}`)
+  .transform((v) => (v.toLowerCase() === 'auto' ? ('auto' as const) : Number(v)))
+  .refine((v) => v === 'auto' || (v >= 1 && v <= MAX_SHARDS), `must be "auto" or a whole number of shards between 1 and ${MAX_SHARDS}`);
+/** Shard ids and ranges, "0-1" or "2,3" or "0,4-7": ascending ranges, each id once. */
+const shardIds = z
+  .string()
+  .regex(/^\s*\d{1,6}(\s*-\s*\d{1,6})?(\s*,\s*\d{1,6}(\s*-\s*\d{1,6})?)*\s*$/, 'must be shard ids and ranges such as "0-1", "2,3" or "0,4-7"')
+  .transform((v, ctx) => {
+    const ids = new Set<number>();
+    for (const part of v.split(',')) {
+      const [from, to = from] = part.split('-').map(Number);
+      if (to < from) ctx.addIssue({ code: 'custom', message: `has the range "${part.trim()}" running backwards` });
+      for (let id = from; id <= to; id++) {
+        if (ids.has(id)) ctx.addIssue({ code: 'custom', message: `names shard ${id} twice` });
+        ids.add(id);
+      }
+    }
+    return [...ids];
+  });
 const int = (min: number, max: number) =>
   z.coerce.number({ error: `must be a whole number between ${min} and ${max}` }).int(`must be a whole number between ${min} and ${max}`).min(min, `must be at least ${min}`).max(max, `must be at most ${max}`);
 
@@ -84,13 +124,19 @@ const VARIABLES = {
   DISCORD_TOKEN: {
     schema: z.string().min(20, 'does not look like a bot token (too short)'),
     hint: 'the bot token (Developer Portal → your application → Bot → Reset Token)',
-    requiredFor: ['bot', 'worker', 'deploy'],
+    requiredFor: ['bot', 'web', 'worker', 'deploy'],
   } as Variable<string>,
   DISCORD_APP_ID: {
     schema: snowflake,
     hint: 'the application id (Developer Portal → General Information → Application ID)',
-    requiredFor: ['bot', 'worker', 'deploy'],
+    requiredFor: ['bot', 'web', 'worker', 'deploy'],
   } as Variable<string>,
+  DISCORD_PUBLIC_KEY: {
+    schema: z.string().regex(/^[0-9a-fA-F]{64}$/, 'must be the 64 hex characters of the application\'s public key').transform((s) => s.toLowerCase()),
+    fallback: null,
+    hint: "the application's public key, which signs HTTP interactions (Developer Portal → General Information → Public Key)",
+    requiredFor: ['web'],
+  } as Variable<string | null>,
   DISCORD_GUILD_ID: { schema: snowflake, fallback: null, hint: 'a server id, to register the commands in that server only' } as Variable<string | null>,
   DISCORD_API_URL: {
     schema: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as http://127.0.0.1:3000/api' }),
@@ -107,6 +153,13 @@ const VARIABLES = {
   SERVE_THREADS: { schema: int(1, 16), fallback: 1, hint: 'model threads per worker' } as Variable<number>,
   METRICS_PORT: { schema: port, fallback: 9464, hint: "the worker's /metrics and /healthz port" } as Variable<number | null>,
   HEALTH_PORT: { schema: port, fallback: 9465, hint: "the bot's /healthz port" } as Variable<number | null>,
+  SHARD_COUNT: { schema: shardCount, fallback: 'auto', hint: "the bot's gateway shards in all processes" } as Variable<number | 'auto'>,
+  SHARD_IDS: { schema: shardIds, fallback: null, hint: 'the shards this bot process runs' } as Variable<number[] | null>,
+  WEB_PORT: {
+    schema: port.refine((v) => v !== null, 'cannot be off: it is the port Discord delivers interactions to').transform((v) => v as number),
+    fallback: 8080,
+    hint: 'the HTTP front door\'s port (POST /interactions, GET /healthz, GET /metrics)',
+  } as Variable<number>,
   BARD_PREFIX: {
     schema: name,
     fallback: 'bard',
@@ -160,8 +213,9 @@ export function loadConfig(role: Role, env: NodeJS.ProcessEnv = process.env, opt
     if (parsed.success) values[name] = parsed.data;
     else problems.push(`${name} ${parsed.error.issues[0]?.message ?? 'is not valid'}, got ${JSON.stringify(name === 'DISCORD_TOKEN' ? '<hidden>' : raw)}`);
   }
-  if (problems.length) throw new ConfigError(problems);
   const x = values as Values;
+  if (x.SHARD_IDS) problems.push(...shardIdProblems(x.SHARD_COUNT, x.SHARD_IDS));
+  if (problems.length) throw new ConfigError(problems);
   return {
     discordToken: x.DISCORD_TOKEN ?? NO_DISCORD.token,
     appId: x.DISCORD_APP_ID ?? NO_DISCORD.appId,
@@ -186,8 +240,20 @@ export function loadConfig(role: Role, env: NodeJS.ProcessEnv = process.env, opt
     serveThreads: x.SERVE_THREADS,
     metricsPort: x.METRICS_PORT,
     healthPort: x.HEALTH_PORT,
+    shards: { count: x.SHARD_COUNT, ids: x.SHARD_IDS },
+    publicKey: x.DISCORD_PUBLIC_KEY,
+    webPort: x.WEB_PORT,
     logLevel: x.LOG_LEVEL,
   };
+}
+
+/** SHARD_IDS only makes sense against a fixed SHARD_COUNT, and every id must be one of its shards. */
+function shardIdProblems(count: number | 'auto' | undefined, ids: number[]): string[] {
+  if (count === undefined) return []; // SHARD_COUNT itself is wrong: already reported
+  if (count === 'auto') return ['SHARD_IDS needs a fixed SHARD_COUNT (the total over all bot processes), not "auto": every process must split the same count'];
+  const past = ids.filter((id) => id >= count);
+  if (past.length === 0) return [];
+  return [`SHARD_IDS names shard${past.length > 1 ? 's' : ''} ${past.join(', ')}, but SHARD_COUNT=${count} has shards 0–${count - 1}`];
 }
 
 /** Entry points call this: prints the problems and exits 2 (bad usage) instead of a stack trace. */

@@ -59,6 +59,8 @@ export type ChannelDefaults = z.infer<typeof ChannelDefaults>;
 /** Keys, relative to the store's prefix. */
 export const keys = {
   result: (ref: string) => `result:${ref}`,
+  /** The HTTP front door's record of one delivery: 'pending', then its answer (a repeat gets the same). */
+  delivery: (interactionId: string) => `delivery:${interactionId}`,
   round: (id: string) => `round:${id}`,
   roundVotes: (id: string) => `round:${id}:votes`,
   roundOver: (id: string) => `round:${id}:over`,

@@ -1,7 +1,8 @@
 /**
  * An interaction as the command handlers see it, whatever delivered it: discord.js in `npm run bot`,
- * the terminal in `npm run play`. Handlers validate, answer within Discord's 3 s (an ephemeral notice,
- * or a deferral that a worker later edits) and enqueue; they never run the model.
+ * Discord's raw JSON in `npm run web`, the terminal in `npm run play`. Handlers validate, enqueue, then
+ * answer within Discord's 3 s (an ephemeral notice, or a deferral that a worker later edits); they never
+ * run the model.
  */
 import type { Logger } from 'pino';
 import type { RawOptions } from '../bard/options.ts';
@@ -20,12 +21,15 @@ export interface InteractionContext {
   guildId: string | null;
   /** Whether the member may manage this channel (for /bard-config). */
   canManageChannels: boolean;
+  /**
+   * A second delivery taking over from one that died mid-way: its cooldown may have been counted already,
+   * so it is not counted again (the enqueue itself is idempotent).
+   */
+  redelivered?: boolean;
   /** Answers right away with a message only this user sees. */
   replyEphemeral(content: string): Promise<void>;
   /** Answers right away with a public "Bard is thinking…" that a worker edits later. */
   defer(): Promise<void>;
-  /** After defer(): removes the placeholder and tells only this user why (the job could not be queued). */
-  abandon(content: string): Promise<void>;
 }
 
 export interface CommandContext extends InteractionContext {

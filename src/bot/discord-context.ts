@@ -24,10 +24,6 @@ function base(i: Repliable): InteractionContext {
     async defer() {
       await i.deferReply();
     },
-    async abandon(content) {
-      await i.deleteReply().catch(() => {});
-      await i.followUp({ content, flags: MessageFlags.Ephemeral, allowedMentions: NO_MENTIONS });
-    },
   };
 }
 

@@ -2,6 +2,9 @@ import { commands } from '../../commands/index.ts';
 import { parseButtonId } from '../bard/custom-ids.ts';
 import type { ButtonContext, CommandContext, Services } from './context.ts';
 
+/** What a user sees when a handler fails before answering. */
+export const SORRY = 'Sorry, that did not work. Please try again.';
+
 /** Sends a slash command to its handler. */
 export async function routeCommand(ctx: CommandContext, svc: Services): Promise<void> {
   const cmd = commands.find((c) => c.data.name === ctx.command);

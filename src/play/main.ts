@@ -99,9 +99,6 @@ function context(user: string): InteractionContext {
       out(`(only you see this) ${plainNotice(content)}`);
     },
     async defer() {},
-    async abandon(content) {
-      out(`(only you see this) ${plainNotice(content)}`);
-    },
   };
 }
 

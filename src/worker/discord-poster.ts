@@ -8,6 +8,9 @@
  * - 5xx or a broken connection: tried again here after a short, growing pause (RETRY_DELAYS_MS), then
  *   DiscordUnavailableError, which the job queue retries later with its own backoff: a bounded number
  *   of requests in all, never a storm;
+ * - a deferral not landed yet: the front door enqueues before it defers, so a fast job can reach Discord
+ *   first, and Discord answers 404 until the interaction is acknowledged; the first edit is tried again
+ *   until the acknowledgement deadline (3 s from the interaction) has passed;
  * - a dead interaction token (401/404 from the webhook, or an interaction older than its 15 minutes):
  *   the reply goes to the channel as a plain bot message instead; if that is refused too, a logged give-up;
  * - any other 4xx: DiscordRejectedError, not retried (the same request would be refused again).
@@ -29,6 +32,15 @@ import type { Poster } from './jobs.ts';
 
 /** Pauses before the 2nd and 3rd try of a request that met a 5xx or a network error (±25 % jitter). */
 export const RETRY_DELAYS_MS = [250, 1000];
+
+/**
+ * Discord's 3 s to acknowledge an interaction, plus a margin for the acknowledgement to land: a 404 on the first
+ * edit before then may be a deferral still on its way, after it the deferral is never coming.
+ */
+export const DEFERRAL_WAIT_MS = 4000;
+
+/** Pauses between tries of a first edit that met a 404 while the deferral may still land. */
+const DEFERRAL_RETRY_MS = [50, 100, 200, 400, 800];
 
 /** An interaction token lasts 15 minutes; past this age it is not worth trying. */
 export const TOKEN_LIFETIME_MS = 15 * 60_000 - 10_000;
@@ -113,7 +125,7 @@ export class DiscordPoster implements Poster {
       }
       if (!viaChannel) {
         try {
-          if (i === 0) await this.send(() => this.webhook.patch(Routes.webhookMessage(this.appId, target.token, '@original'), webhookRequest(messages[i])));
+          if (i === 0) await this.editOriginal(target, messages[i]);
           else await this.send(() => this.webhook.post(Routes.webhook(this.appId, target.token), webhookRequest(messages[i])));
         } catch (e) {
           if (!isDeadToken(e)) throw e;
@@ -124,6 +136,22 @@ export class DiscordPoster implements Poster {
       }
       if (viaChannel && !(await this.postToChannel(target, reply.kind, messages[i]))) return;
       await this.store.set(key, '1', this.opts.recordTtlMs);
+    }
+  }
+
+  /** Edits @original, waiting out a deferral that has not landed yet (a 404 within DEFERRAL_WAIT_MS of the interaction). */
+  private async editOriginal(target: Target, m: DiscordMessage): Promise<void> {
+    const created = interactionTime(target.interactionId) ?? this.now();
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.send(() => this.webhook.patch(Routes.webhookMessage(this.appId, target.token, '@original'), webhookRequest(m)));
+      } catch (e) {
+        const waited = this.now() - created;
+        if (!(e instanceof DiscordAPIError && e.status === 404) || waited >= DEFERRAL_WAIT_MS) throw e;
+        const pause = Math.min(DEFERRAL_RETRY_MS[Math.min(attempt, DEFERRAL_RETRY_MS.length - 1)], DEFERRAL_WAIT_MS - waited);
+        this.log.info({ interaction: target.interactionId, attempt: attempt + 1, retryInMs: pause }, 'deferral not landed yet; retrying the first edit');
+        await this.sleep(pause);
+      }
     }
   }
 

@@ -1,49 +1,23 @@
-// End to end: the real bot and worker processes, the real discord.js client, the local Discord fake and
-// the real Redis. Interactions are injected into the fake; the assertions are on what the fake received.
+// End to end: the real front door (the discord.js gateway bot, or the HTTP interactions endpoint) and worker
+// processes, the local Discord fake and the real Redis. Interactions are injected into the fake, which
+// dispatches them over its gateway or signs and POSTs them; the assertions are on what the fake received.
+// Every flow runs through both front doors.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_MEMBER_PERMISSIONS, FakeDiscord, Permission, type FakeUser, type StoredMessage } from '../fake-discord/index.ts';
 import { complete } from '../../src/rnn/generate.ts';
 import type { Model } from '../../src/rnn/model.ts';
 import { loadSnapshot } from '../../src/snapshot/index.ts';
-import { bardEnv, freshPrefix, parseCompletion, REFERENCE_SNAPSHOT, shutDown, spawnBard, waitReady, type Proc } from './harness.ts';
+import { bardEnv, FRONT_DOORS, freshPrefix, parseCompletion, REFERENCE_SNAPSHOT, shutDown, spawnBard, startFrontDoor, type Proc } from './harness.ts';
 
 let fake: FakeDiscord;
 let prefix: string;
-let bot: Proc;
+let front: Proc;
 let worker: Proc;
 let model: Model;
 let carol: FakeUser;
 let dave: FakeUser;
 
 const COMMANDS = ['bard', 'bard-round', 'bard-config', 'why-colon'];
-
-beforeAll(async () => {
-  fake = await new FakeDiscord().start();
-  prefix = freshPrefix();
-  const env = bardEnv(fake, prefix, {
-    COOLDOWN_USER_JOBS: '5',
-    COOLDOWN_USER_SECONDS: '60',
-    COOLDOWN_CHANNEL_JOBS: '1000',
-    ROUND_MIN_SECONDS: '1',
-  });
-  // Register the commands first, so the fake types injected options as Discord would.
-  const deploy = spawnBard('deploy', env);
-  const [code] = await Promise.all([deploy.exited]);
-  expect(code, deploy.err.join('\n')).toBe(0);
-  expect(deploy.out.join('\n')).toMatch(/Registered 4 commands in server/);
-  bot = spawnBard('bot', env);
-  worker = spawnBard('worker', env);
-  model = loadSnapshot(REFERENCE_SNAPSHOT);
-  carol = fake.addUser('carol');
-  dave = fake.addUser('dave');
-  await waitReady(fake, bot, [worker]);
-}, 60_000);
-
-afterAll(async () => {
-  const codes = await shutDown(fake, prefix, [bot, worker]);
-  // Graceful shutdown: both exit 0 on SIGTERM.
-  expect(codes).toEqual([0, 0]);
-}, 30_000);
 
 /** Waits for the interaction's deferred reply to be filled in, and returns its messages (original, then follow-ups). */
 async function answered(id: string, count = 1): Promise<StoredMessage[]> {
@@ -55,7 +29,7 @@ async function answered(id: string, count = 1): Promise<StoredMessage[]> {
 
 /** Every message-carrying request for this interaction: ≤ 2000 characters, allowed_mentions parse []. */
 function expectSafe(id: string) {
-  const posts = fake.requestsFor(id).filter((r) => ['webhookEditMessage', 'followUp', 'interactionCallback'].includes(r.route));
+  const posts = fake.requestsFor(id).filter((r) => ['webhookEditMessage', 'followUp', 'interactionCallback', 'interactionResponse'].includes(r.route));
   expect(posts.length).toBeGreaterThan(0);
   for (const r of posts) {
     const content = r.body?.content ?? r.body?.data?.content;
@@ -83,7 +57,35 @@ function buttonId(m: StoredMessage, action: string): string {
   return ids.find((c) => c.startsWith(`bard:${action}:`))!;
 }
 
-describe('Bard end to end (bot + worker + Redis + Discord fake)', () => {
+describe.each(FRONT_DOORS)('Bard end to end through the %s front door (+ worker, Redis, Discord fake)', (mode) => {
+  beforeAll(async () => {
+    fake = await new FakeDiscord().start();
+    prefix = freshPrefix();
+    const env = bardEnv(fake, prefix, {
+      COOLDOWN_USER_JOBS: '5',
+      COOLDOWN_USER_SECONDS: '60',
+      COOLDOWN_CHANNEL_JOBS: '1000',
+      ROUND_MIN_SECONDS: '1',
+    });
+    // Register the commands first, so the fake types injected options as Discord would.
+    const deploy = spawnBard('deploy', env);
+    expect(await deploy.exited, deploy.err.join('\n')).toBe(0);
+    expect(deploy.out.join('\n')).toMatch(/Registered 4 commands in server/);
+    worker = spawnBard('worker', env);
+    model ??= loadSnapshot(REFERENCE_SNAPSHOT);
+    carol = fake.addUser('carol');
+    dave = fake.addUser('dave');
+    [front] = await Promise.all([startFrontDoor(mode, fake, env), worker.waitForLine(/"worker ready"/, 30_000)]);
+  }, 60_000);
+
+  afterAll(async () => {
+    const codes = await shutDown(fake, prefix, [front, worker]);
+    // Graceful shutdown: both exit 0 on SIGTERM.
+    expect(codes).toEqual([0, 0]);
+    // An HTTP endpoint never answered both in its response and by the callback route.
+    expect(fake.deliveryViolations).toEqual([]);
+  }, 30_000);
+
   let first: { id: string; message: StoredMessage; prompt: string; continuation: string };
 
   it('/bard: deferred within 3 s, then the reply: prompt escaped and marked, a continuation of the asked length, no pings', async () => {
@@ -91,6 +93,9 @@ describe('Bard end to end (bot + worker + Redis + Discord fake)', () => {
     const ix = fake.injectSlashCommand({ name: 'bard', options: { prompt, temp: 0.5, length: 200 }, user: fake.users.alice });
     const [m, ...more] = await answered(ix.id);
     expectDeferredInTime(ix.id);
+    // The first reply came the way this front door gives it: the HTTP response itself, or a callback request.
+    const firstReply = fake.requestsFor(ix.id).filter((r) => r.route === 'interactionResponse' || r.route === 'interactionCallback');
+    expect(firstReply.map((r) => [r.route, r.body?.type])).toEqual([[mode === 'http' ? 'interactionResponse' : 'interactionCallback', 5]]);
     expect(more).toEqual([]);
     const parsed = parseCompletion(m.content)!;
     expect(parsed.header).toBe(`<@${fake.users.alice.id}> · temperature 0.5`);

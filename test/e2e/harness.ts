@@ -14,7 +14,7 @@ export const REPO = path.resolve(here, '../..');
 export const REFERENCE_SNAPSHOT = path.resolve(REPO, '../shared/data/char-rnn-snapshot.npz');
 export const REDIS_URL = 'redis://127.0.0.1:6379';
 
-const ENTRY = { bot: 'src/bot/main.ts', worker: 'src/worker/main.ts', deploy: 'src/bot/deploy-commands.ts', play: 'src/play/main.ts' } as const;
+const ENTRY = { bot: 'src/bot/main.ts', web: 'src/web/main.ts', worker: 'src/worker/main.ts', deploy: 'src/bot/deploy-commands.ts', play: 'src/play/main.ts' } as const;
 
 export function freshPrefix(): string {
   return `bardtest-${randomBytes(5).toString('hex')}`;
@@ -33,6 +33,7 @@ export function bardEnv(fake: FakeDiscord, prefix: string, extra: Record<string,
     // Any free port for /metrics and /healthz, so processes of parallel tests never collide.
     METRICS_PORT: '0',
     HEALTH_PORT: '0',
+    WEB_PORT: '0',
     ...extra,
   };
 }
@@ -93,6 +94,30 @@ export async function waitReady(fake: FakeDiscord, bot: Proc, workers: Proc[] = 
     bot.waitForLine(/"bot ready"/, timeoutMs),
     ...workers.map((w) => w.waitForLine(/"worker ready"/, timeoutMs)),
   ]);
+}
+
+/** The two ways interactions reach Bard: the discord.js gateway bot, or the HTTP interactions endpoint. */
+export type FrontDoor = 'gateway' | 'http';
+export const FRONT_DOORS: FrontDoor[] = ['gateway', 'http'];
+
+/** The port a `web` process logged in its "web listening" line. */
+export async function webPort(web: Proc, timeoutMs = 30_000): Promise<number> {
+  return JSON.parse(await web.waitForLine(/"web listening"/, timeoutMs)).port as number;
+}
+
+/**
+ * Starts the front door of `mode` and waits until it takes interactions: the bot's gateway session is ready,
+ * or the web process listens and the fake delivers to it (by signed POST, as Discord does with an endpoint URL).
+ */
+export async function startFrontDoor(mode: FrontDoor, fake: FakeDiscord, env: NodeJS.ProcessEnv, timeoutMs = 30_000): Promise<Proc> {
+  if (mode === 'gateway') {
+    const bot = spawnBard('bot', env);
+    await Promise.all([fake.waitForGatewayReady(timeoutMs), bot.waitForLine(/"bot ready"/, timeoutMs)]);
+    return bot;
+  }
+  const web = spawnBard('web', env);
+  fake.interactionsUrl = `http://127.0.0.1:${await webPort(web, timeoutMs)}/interactions`;
+  return web;
 }
 
 /** The end of a run: SIGTERMs the processes, closes the fake, deletes the prefix's keys; the exit codes, in order. */

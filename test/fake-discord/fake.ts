@@ -7,13 +7,14 @@ import { performance } from 'node:perf_hooks';
 import { parseBody, readRaw, type UploadedFile } from './body.ts';
 import { DiscordReject, reject } from './errors.ts';
 import { Fault, type FaultHandle, type FaultSpec, type PathMatcher } from './faults.ts';
-import { Gateway, type GatewayStats } from './gateway.ts';
+import { fewestShards, Gateway, type GatewayStats } from './gateway.ts';
+import { HttpDelivery, type DeliveryHost, type DeliveryViolation, type HttpDeliveryResult } from './http-delivery.ts';
 import { pingsOf, type Pings } from './mentions.ts';
 import { MessageStore } from './messages.ts';
 import { handle, matchRoute, type RestHost, type RestRequest } from './rest.ts';
-import { snowflake } from './snowflake.ts';
+import { snowflake, snowflakeOnShard } from './snowflake.ts';
 import type { InteractionState, RecordedRequest, RegisteredCommand, StoredMessage } from './types.ts';
-import { BOT_PERMISSIONS, DEFAULT_MEMBER_PERMISSIONS, World, type FakeChannel, type FakeUser } from './world.ts';
+import { BOT_PERMISSIONS, DEFAULT_MEMBER_PERMISSIONS, World, type FakeChannel, type FakeGuild, type FakeUser } from './world.ts';
 
 export interface FakeDiscordOptions {
   /** Bot token the fake accepts ("Bot <token>" on REST, IDENTIFY on the gateway). Default: a random token-shaped string. */
@@ -31,7 +32,15 @@ export interface FakeDiscordOptions {
   tokenTtlMs?: number;
   /** Largest accepted attachment (Discord: 10 MiB without boosts). */
   maxFileBytes?: number;
+  /** GET /gateway/bot's `shards`. Default: the fewest shards that hold every guild within maxGuildsPerShard. */
+  recommendedShards?: number;
+  /** A shard holding more guilds than this is refused with 4011 Sharding required (Discord: 2500). */
+  maxGuildsPerShard?: number;
+  /** GET /gateway/bot's max_concurrency: discord.js identifies this many shards at once, then waits 5 s (Discord: 1). */
+  maxConcurrency?: number;
   port?: number;
+  /** Deliver interactions by signed HTTP POST to this URL (Discord's Interactions Endpoint URL) instead of the gateway. */
+  interactionsUrl?: string;
 }
 
 export type OptionValue = string | number | boolean;
@@ -49,8 +58,10 @@ export interface InteractionCommon {
   user?: FakeUser;
   /** The member's permissions in the channel, as discord.js receives them in member.permissions. */
   permissions?: bigint | string;
-  /** Default: the #bard channel. */
+  /** Default: the #bard channel. Its guild is the interaction's (and picks the shard it is dispatched to). */
   channelId?: string;
+  /** From a DM with the bot instead of a guild channel: no guild, so dispatched to shard 0. */
+  dm?: boolean;
   locale?: string;
 }
 
@@ -70,8 +81,10 @@ export interface ButtonInput extends InteractionCommon {
 }
 
 export type Injected = InteractionState & {
-  /** How many live gateway sessions received the dispatch (0: kept for a RESUME). */
+  /** How many live gateway sessions received the dispatch (0: kept for a RESUME); 1 when POSTed to the endpoint. */
   delivered: number;
+  /** HTTP delivery only: how the endpoint answered. */
+  delivery?: Promise<HttpDeliveryResult>;
 };
 
 interface Waiter {
@@ -94,7 +107,7 @@ const decodePath = (p: string) =>
     .join('/');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export class FakeDiscord extends EventEmitter implements RestHost {
+export class FakeDiscord extends EventEmitter implements RestHost, DeliveryHost {
   readonly token: string;
   readonly appId: string;
   readonly world: World;
@@ -111,6 +124,8 @@ export class FakeDiscord extends EventEmitter implements RestHost {
   /** Members to act as in interactions: alice and bob are ordinary members (no Manage Channels). */
   readonly users: { alice: FakeUser; bob: FakeUser; owner: FakeUser };
   readonly channels: { general: FakeChannel; bard: FakeChannel };
+  /** Signs and POSTs interactions when an endpoint URL is set (see http-delivery.ts). */
+  readonly http: HttpDelivery;
 
   private server: Server | null = null;
   private port = 0;
@@ -134,10 +149,13 @@ export class FakeDiscord extends EventEmitter implements RestHost {
     this.gateway = new Gateway({
       token: this.token,
       heartbeatIntervalMs: options.heartbeatIntervalMs ?? 41_250,
+      maxGuildsPerShard: options.maxGuildsPerShard ?? 2500,
       gatewayUrl: () => this.gatewayUrl(),
-      readyPayload: (sessionId, shard) => this.readyPayload(sessionId, shard),
-      guildCreatePayloads: () => [this.world.guildCreateJson()],
+      guildIds: () => [...this.world.guilds.keys()],
+      readyPayload: (sessionId, shard, guildIds) => this.readyPayload(sessionId, shard, guildIds),
+      guildCreatePayload: (guildId) => this.world.guildCreateJson(guildId),
     });
+    this.http = new HttpDelivery(this, options.interactionsUrl ?? null);
   }
 
   // ---- lifecycle ----
@@ -188,7 +206,26 @@ export class FakeDiscord extends EventEmitter implements RestHost {
 
   /** Environment for a bot or worker child process (DISCORD_API_URL is the API base, e.g. for `rest: { api }`). */
   env(): Record<string, string> {
-    return { DISCORD_TOKEN: this.token, DISCORD_APP_ID: this.appId, DISCORD_GUILD_ID: this.world.guildId, DISCORD_API_URL: this.apiUrl };
+    return { DISCORD_TOKEN: this.token, DISCORD_APP_ID: this.appId, DISCORD_GUILD_ID: this.world.guildId, DISCORD_API_URL: this.apiUrl, DISCORD_PUBLIC_KEY: this.publicKeyHex };
+  }
+
+  /** The application's public key (64 hex characters) that verifies what the fake signs. */
+  get publicKeyHex(): string {
+    return this.http.publicKeyHex;
+  }
+
+  /** Where interactions go by HTTP (null: over the gateway). Set it once the endpoint listens. */
+  get interactionsUrl(): string | null {
+    return this.http.url;
+  }
+
+  set interactionsUrl(url: string | null) {
+    this.http.url = url;
+  }
+
+  /** Replies Discord would not take from an HTTP endpoint (a response after a callback, a refused response). */
+  get deliveryViolations(): DeliveryViolation[] {
+    return this.http.violations;
   }
 
   get guildId(): string {
@@ -199,23 +236,43 @@ export class FakeDiscord extends EventEmitter implements RestHost {
     return this.world.bot;
   }
 
+  /** A new member of every guild. */
   addUser(username: string): FakeUser {
     const user = this.world.addUser(username);
-    if (this.gateway.sessions.size > 0) this.gateway.dispatch('GUILD_MEMBER_ADD', { ...this.world.memberJson(user), guild_id: this.guildId });
+    for (const guildId of this.world.guilds.keys()) this.gateway.dispatch('GUILD_MEMBER_ADD', { ...this.world.memberJson(user), guild_id: guildId }, guildId);
     return user;
   }
 
-  addChannel(name: string): FakeChannel {
-    const channel = this.world.addChannel(name);
-    if (this.gateway.sessions.size > 0) this.gateway.dispatch('CHANNEL_CREATE', this.world.channelJson(channel));
+  addChannel(name: string, guildId: string = this.guildId): FakeChannel {
+    const channel = this.world.addChannel(name, guildId);
+    this.gateway.dispatch('CHANNEL_CREATE', this.world.channelJson(channel), guildId);
     return channel;
+  }
+
+  /**
+   * Another guild the bot is in, with a #bard channel (every user is a member). `shard: [id, count]` picks an id that
+   * lands on that shard. A shard already connected receives its GUILD_CREATE.
+   */
+  addGuild(opts: { name?: string; shard?: [number, number] } = {}): FakeGuild & { bard: FakeChannel } {
+    const guild = this.world.addGuild(opts.name ?? `Guild ${this.world.guilds.size + 1}`, opts.shard ? snowflakeOnShard(...opts.shard) : snowflake());
+    const bard = this.world.addChannel('bard', guild.id);
+    this.gateway.dispatch('GUILD_CREATE', this.world.guildCreateJson(guild.id), guild.id);
+    return { ...guild, bard };
+  }
+
+  get recommendedShards(): number {
+    return this.options.recommendedShards ?? fewestShards([...this.world.guilds.keys()], this.options.maxGuildsPerShard ?? 2500);
+  }
+
+  get maxConcurrency(): number {
+    return this.options.maxConcurrency ?? 1;
   }
 
   // ---- gateway ----
 
-  /** Resolves once a gateway client has identified (or resumed). */
-  waitForGatewayReady(timeoutMs = 5000): Promise<void> {
-    return this.gateway.waitForReady(timeoutMs);
+  /** Resolves once a gateway client has identified (or resumed); with `shards`, once each of that many shards is live. */
+  waitForGatewayReady(timeoutMs = 5000, opts: { shards?: number } = {}): Promise<void> {
+    return this.gateway.waitForReady(timeoutMs, opts.shards);
   }
 
   get gatewayStats(): GatewayStats {
@@ -238,7 +295,7 @@ export class FakeDiscord extends EventEmitter implements RestHost {
   // ---- interactions ----
 
   injectSlashCommand(input: SlashCommandInput): Injected {
-    const cmd = this.findCommand(input.name);
+    const cmd = this.findCommand(input.name, this.placeOf(input).guildId);
     const options = Array.isArray(input.options) ? input.options : this.typedOptions(input.name, cmd, input.options ?? {});
     const data: Record<string, unknown> = { id: cmd?.id ?? snowflake(), name: input.name, type: 1 };
     if (options.length > 0) data.options = options;
@@ -248,14 +305,14 @@ export class FakeDiscord extends EventEmitter implements RestHost {
 
   injectButton(input: ButtonInput): Injected {
     let source: StoredMessage | undefined;
-    const channelId = input.channelId ?? (input.messageId ? this.store.byId.get(input.messageId)?.channelId : undefined) ?? this.channels.bard.id;
+    const channelId = input.channelId ?? (input.messageId ? this.store.byId.get(input.messageId)?.channelId : undefined) ?? this.placeOf(input).channelId;
     if (input.messageId) {
       source = this.store.byId.get(input.messageId);
       if (!source || source.deleted) throw new Error(`fake-discord: no message ${input.messageId} to press a button on`);
     } else {
       source = this.store.create({
         channelId,
-        guildId: this.guildId,
+        guildId: this.placeOf({ ...input, channelId }).guildId,
         kind: 'channel',
         body: { content: 'button host', components: [{ type: 1, components: [{ type: 2, style: 1, label: 'Press', custom_id: input.customId }] }] },
         files: [],
@@ -345,7 +402,7 @@ export class FakeDiscord extends EventEmitter implements RestHost {
         id: ix.id,
         type: ix.type,
         user: userJson(ix.userId),
-        authorizing_integration_owners: { '0': ix.guildId },
+        authorizing_integration_owners: { '0': ix.guildId ?? '0' },
         ...(ix.type === 2 ? { name: ix.commandName } : { interacted_message_id: ix.sourceMessageId }),
       };
     }
@@ -444,12 +501,27 @@ export class FakeDiscord extends EventEmitter implements RestHost {
     return now();
   }
 
-  private readyPayload(sessionId: string, shard: [number, number]): unknown {
+  nextSeq(): number {
+    return ++this.seq;
+  }
+
+  /** 'ack' fires the moment an interaction's first reply is accepted (callback or HTTP response): a hook for crash tests. */
+  emitAck(ix: InteractionState): void {
+    this.emit('ack', ix);
+  }
+
+  recordRequest(rec: RecordedRequest): void {
+    this.requests.push(rec);
+    this.emit('request', rec);
+    for (const w of [...this.waiters]) w.check();
+  }
+
+  private readyPayload(sessionId: string, shard: [number, number], guildIds: string[]): unknown {
     return {
       v: 10,
       user_settings: {},
       user: this.world.botUserJson(),
-      guilds: [{ id: this.guildId, unavailable: true }],
+      guilds: guildIds.map((id) => ({ id, unavailable: true })),
       session_id: sessionId,
       session_type: 'normal',
       resume_gateway_url: this.gatewayUrl(),
@@ -465,8 +537,22 @@ export class FakeDiscord extends EventEmitter implements RestHost {
     };
   }
 
-  private findCommand(name: string): RegisteredCommand | undefined {
-    return this.commands(this.guildId).find((c) => c.name === name && c.type === 1) ?? this.commands().find((c) => c.name === name && c.type === 1);
+  private findCommand(name: string, guildId: string | null): RegisteredCommand | undefined {
+    const guildScope = guildId ? this.commands(guildId) : [];
+    return guildScope.find((c) => c.name === name && c.type === 1) ?? this.commands().find((c) => c.name === name && c.type === 1);
+  }
+
+  /** Where an interaction happens: a guild channel (default #bard of the first guild), or the user's DM with the bot. */
+  private placeOf(input: InteractionCommon): { guildId: string | null; channelId: string; channelJson: Record<string, unknown> } {
+    const user = input.user ?? this.users.alice;
+    if (input.dm) {
+      const dm = this.world.dmChannelJson(user);
+      return { guildId: null, channelId: dm.id as string, channelJson: dm };
+    }
+    const channel = this.world.channels.get(input.channelId ?? this.channels.bard.id);
+    if (!channel) throw new Error(`fake-discord: no channel ${input.channelId}`);
+    const permissions = (input.permissions ?? DEFAULT_MEMBER_PERMISSIONS).toString();
+    return { guildId: channel.guildId, channelId: channel.id, channelJson: this.world.channelJson(channel, { permissions }) };
   }
 
   private typedOptions(command: string, cmd: RegisteredCommand | undefined, values: Record<string, OptionValue>): RawOption[] {
@@ -483,8 +569,7 @@ export class FakeDiscord extends EventEmitter implements RestHost {
 
   private inject(type: 2 | 3, input: InteractionCommon, data: Record<string, unknown>, extra: { commandName?: string; customId?: string; sourceMessageId?: string; message?: unknown }): Injected {
     const user = input.user ?? this.users.alice;
-    const channel = this.world.channels.get(input.channelId ?? this.channels.bard.id);
-    if (!channel) throw new Error(`fake-discord: no channel ${input.channelId}`);
+    const { guildId, channelId, channelJson } = this.placeOf(input);
     const permissions = (input.permissions ?? DEFAULT_MEMBER_PERMISSIONS).toString();
     const id = snowflake();
     const token = `aW50ZXJhY3Rpb246${id}:${randomBytes(24).toString('base64url')}`;
@@ -495,18 +580,18 @@ export class FakeDiscord extends EventEmitter implements RestHost {
       token,
       version: 1,
       data,
-      guild_id: this.guildId,
-      guild: { id: this.guildId, locale: 'en-US', features: [] },
-      channel_id: channel.id,
-      channel: this.world.channelJson(channel, { permissions: permissions }),
-      member: this.world.memberJson(user, { permissions }),
+      channel_id: channelId,
+      channel: channelJson,
       locale: input.locale ?? 'en-GB',
-      guild_locale: 'en-US',
       app_permissions: BOT_PERMISSIONS.toString(),
       entitlements: [],
-      authorizing_integration_owners: { '0': this.guildId },
-      context: 0,
+      // Guild install: the guild's id, or "0" in a DM with the bot (context 1, BOT_DM), which carries `user`, not `member`.
+      authorizing_integration_owners: { '0': guildId ?? '0' },
+      context: guildId ? 0 : 1,
       attachment_size_limit: this.maxFileBytes,
+      ...(guildId
+        ? { guild_id: guildId, guild: { id: guildId, locale: 'en-US', features: [] }, guild_locale: 'en-US', member: this.world.memberJson(user, { permissions }) }
+        : { user: this.world.userJson(user) }),
     };
     if (extra.message) payload.message = extra.message;
     const state: InteractionState = {
@@ -516,8 +601,8 @@ export class FakeDiscord extends EventEmitter implements RestHost {
       type,
       commandName: extra.commandName,
       customId: extra.customId,
-      channelId: channel.id,
-      guildId: this.guildId,
+      channelId,
+      guildId,
       userId: user.id,
       payload,
       createdAt: now(),
@@ -533,7 +618,12 @@ export class FakeDiscord extends EventEmitter implements RestHost {
     };
     this.interactions.set(id, state);
     this.interactionsByToken.set(token, state);
-    const delivered = this.gateway.dispatch('INTERACTION_CREATE', payload);
+    if (this.http.url) {
+      const delivery = this.http.deliver(state);
+      this.emit('interaction', state);
+      return Object.assign(state, { delivered: 1, delivery }) as Injected;
+    }
+    const delivered = this.gateway.dispatch('INTERACTION_CREATE', payload, guildId);
     this.emit('interaction', state);
     return Object.assign(state, { delivered }) as Injected;
   }
@@ -545,7 +635,7 @@ export class FakeDiscord extends EventEmitter implements RestHost {
     const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : (v ?? '')]));
     const m = /^\/api(?:\/v(\d+))?(\/.*)$/.exec(url.pathname);
     const rec: RecordedRequest = {
-      seq: ++this.seq,
+      seq: this.nextSeq(),
       method,
       path: decodePath(m ? m[2] : url.pathname),
       version: m?.[1] ? Number(m[1]) : null,
@@ -605,6 +695,7 @@ export class FakeDiscord extends EventEmitter implements RestHost {
           const restReq: RestRequest = { method, path: rec.path, query: rec.query, headers, body: rec.body, files, time, params: matched.params };
           answer = handle(this, matched, restReq);
           rec.interactionId = restReq.interactionId ?? rec.interactionId;
+          if (matched.route.name === 'interactionCallback' && rec.interactionId) this.emitAck(this.interactions.get(rec.interactionId)!);
         }
       }
     } catch (e) {
@@ -651,8 +742,6 @@ export class FakeDiscord extends EventEmitter implements RestHost {
     rec.status = status;
     rec.response = Buffer.isBuffer(body) ? undefined : body;
     rec.respondedAt = now();
-    this.requests.push(rec);
-    this.emit('request', rec);
-    for (const w of [...this.waiters]) w.check();
+    this.recordRequest(rec);
   }
 }

@@ -1,18 +1,27 @@
-// The WebSocket gateway: HELLO, IDENTIFY -> READY + GUILD_CREATE, heartbeats, RESUME with replay, dispatches.
+// The WebSocket gateway: HELLO, IDENTIFY -> READY + GUILD_CREATE, heartbeats, RESUME with replay, dispatches
+// routed to the shard that owns their guild, and IDENTIFYs that break the sharding rules refused.
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, WebSocket } from 'ws';
+import { shardOf } from './snowflake.ts';
 
 const Op = { Dispatch: 0, Heartbeat: 1, Identify: 2, Resume: 6, Reconnect: 7, InvalidSession: 9, Hello: 10, HeartbeatAck: 11 } as const;
 
 export interface GatewayHost {
   token: string;
   heartbeatIntervalMs: number;
+  /** A session may hold at most this many guilds (Discord: 2500); more closes its IDENTIFY with 4011. */
+  maxGuildsPerShard: number;
   gatewayUrl(): string;
-  readyPayload(sessionId: string, shard: [number, number]): unknown;
-  guildCreatePayloads(): unknown[];
+  /** Every guild the bot is in. */
+  guildIds(): string[];
+  readyPayload(sessionId: string, shard: [number, number], guildIds: string[]): unknown;
+  guildCreatePayload(guildId: string): unknown;
 }
+
+/** Close codes of an IDENTIFY the gateway refuses (discord-api-docs, opcodes-and-status-codes). */
+export const GatewayClose = { AuthenticationFailed: 4004, AlreadyAuthenticated: 4005, InvalidShard: 4010, ShardingRequired: 4011 } as const;
 
 export interface GatewaySession {
   id: string;
@@ -33,19 +42,32 @@ export interface GatewayStats {
   invalidSessions: number;
   heartbeats: number;
   dispatches: number;
+  /** IDENTIFYs closed for breaking a rule, by close code (4005, 4010, 4011). */
+  refusedIdentifies: { code: number; reason: string; shard: unknown }[];
   /** Query strings the clients connected with, e.g. { v: '10', encoding: 'json' }. */
   queries: Record<string, string>[];
 }
 
 const REPLAY_KEEP = 1000;
 
+/** The fewest shards that keep every shard at `maxPerShard` guilds or fewer (what GET /gateway/bot recommends). */
+export function fewestShards(guildIds: string[], maxPerShard: number): number {
+  for (let count = 1; count <= 4096; count++) {
+    const load = new Array<number>(count).fill(0);
+    for (const g of guildIds) load[shardOf(g, count)] += 1;
+    if (Math.max(...load) <= maxPerShard) return count;
+  }
+  // Guilds created in the same millisecond share a shard at every count.
+  throw new Error(`fake-discord: no shard count up to 4096 keeps ${guildIds.length} guilds within ${maxPerShard} per shard`);
+}
+
 export class Gateway {
   readonly wss = new WebSocketServer({ noServer: true });
   readonly sessions = new Map<string, GatewaySession>();
-  readonly stats: GatewayStats = { connections: 0, refused: 0, identifies: 0, resumes: 0, invalidSessions: 0, heartbeats: 0, dispatches: 0, queries: [] };
+  readonly stats: GatewayStats = { connections: 0, refused: 0, identifies: 0, resumes: 0, invalidSessions: 0, heartbeats: 0, dispatches: 0, refusedIdentifies: [], queries: [] };
   /** While true, new WebSocket upgrades are answered 503 and closed. */
   refuseConnections = false;
-  private readyWaiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
+  private readyWaiters: { ready: () => boolean; resolve: () => void; reject: (e: Error) => void }[] = [];
 
   constructor(private readonly host: GatewayHost) {
     this.wss.on('connection', (ws, req) => this.onConnection(ws, req));
@@ -65,11 +87,17 @@ export class Gateway {
     return [...this.sessions.values()].filter((s) => s.socket?.readyState === WebSocket.OPEN);
   }
 
-  /** Resolves once at least one session is live. */
-  waitForReady(timeoutMs: number): Promise<void> {
-    if (this.liveSessions().length > 0) return Promise.resolve();
+  /** Resolves once at least one session is live, or with `shardCount`, once each of its shards has a live session. */
+  waitForReady(timeoutMs: number, shardCount?: number): Promise<void> {
+    const ready = () => {
+      const live = this.liveSessions();
+      if (shardCount === undefined) return live.length > 0;
+      return Array.from({ length: shardCount }, (_, id) => id).every((id) => live.some((s) => s.shard[0] === id && s.shard[1] === shardCount));
+    };
+    if (ready()) return Promise.resolve();
     return new Promise((resolve, reject) => {
       const waiter = {
+        ready,
         resolve: () => {
           clearTimeout(timer);
           resolve();
@@ -81,23 +109,26 @@ export class Gateway {
       };
       const timer = setTimeout(() => {
         this.readyWaiters = this.readyWaiters.filter((w) => w !== waiter);
-        reject(new Error(`fake-discord: no gateway client became ready within ${timeoutMs} ms`));
+        const live = this.liveSessions().map((s) => `[${s.shard}]`).join(' ') || 'none';
+        reject(new Error(`fake-discord: ${shardCount === undefined ? 'no gateway client became ready' : `not all ${shardCount} shards became ready (live: ${live})`} within ${timeoutMs} ms`));
       }, timeoutMs);
       this.readyWaiters.push(waiter);
     });
   }
 
   /**
-   * Sends a dispatch to every live session. With none live, it is kept on the most recent session so a RESUME
-   * replays it (with no session at all it goes nowhere). Returns how many live sessions it went out to.
+   * Sends a dispatch to the live sessions whose shard owns `guildId` ((guild_id >> 22) % count; null, as for a DM,
+   * means shard 0). With none live, it is kept on the most recent owning session so a RESUME replays it (with no
+   * such session it goes nowhere). Returns how many live sessions it went out to.
    */
-  dispatch(t: string, d: unknown): number {
-    const live = this.liveSessions();
+  dispatch(t: string, d: unknown, guildId: string | null): number {
+    const owners = [...this.sessions.values()].filter((s) => shardOf(guildId, s.shard[1]) === s.shard[0]);
+    const live = owners.filter((s) => s.socket?.readyState === WebSocket.OPEN);
     if (live.length > 0) {
       for (const s of live) this.send(s, t, d);
       return live.length;
     }
-    const latest = [...this.sessions.values()].at(-1);
+    const latest = owners.at(-1);
     if (latest) this.send(latest, t, d);
     return 0;
   }
@@ -171,9 +202,15 @@ export class Gateway {
   }
 
   private identify(ws: WebSocket, d: any): void {
-    if (!d || d.token !== this.host.token) return ws.close(4004, 'Authentication failed.');
+    if (!d || d.token !== this.host.token) return ws.close(GatewayClose.AuthenticationFailed, 'Authentication failed.');
+    const shard: [number, number] = d.shard === undefined ? [0, 1] : d.shard;
+    const refusal = this.identifyRefusal(ws, shard);
+    if (refusal) {
+      this.stats.refusedIdentifies.push({ ...refusal, shard: d.shard });
+      return ws.close(refusal.code, refusal.reason);
+    }
     this.stats.identifies += 1;
-    const shard: [number, number] = Array.isArray(d.shard) ? [d.shard[0], d.shard[1]] : [0, 1];
+    const guildIds = this.guildsOf(shard);
     const session: GatewaySession = {
       id: randomBytes(16).toString('hex'),
       seq: 0,
@@ -184,9 +221,37 @@ export class Gateway {
       identifiedAt: Date.now(),
     };
     this.sessions.set(session.id, session);
-    this.send(session, 'READY', this.host.readyPayload(session.id, shard));
-    for (const guild of this.host.guildCreatePayloads()) this.send(session, 'GUILD_CREATE', guild);
+    this.send(session, 'READY', this.host.readyPayload(session.id, shard, guildIds));
+    for (const id of guildIds) this.send(session, 'GUILD_CREATE', this.host.guildCreatePayload(id));
     this.notifyReady();
+  }
+
+  /** Guilds that shard [id, count] receives. */
+  guildsOf(shard: [number, number]): string[] {
+    return this.host.guildIds().filter((g) => shardOf(g, shard[1]) === shard[0]);
+  }
+
+  /**
+   * Why an IDENTIFY must be refused, or null. Discord's rules: one IDENTIFY per connection (4005); shard is
+   * [id, count] with 0 <= id < count (4010); no session may hold more than maxGuildsPerShard guilds (4011).
+   * Stricter than Discord, which allows a shard twice or counts that differ (for hand-overs between deployments):
+   * a shard already live on another connection, or a count unlike the live sessions', is refused with 4010 too,
+   * because for Bard it means two processes were given overlapping or inconsistent SHARD_IDS / SHARD_COUNT.
+   */
+  private identifyRefusal(ws: WebSocket, shard: unknown): { code: number; reason: string } | null {
+    const others = this.liveSessions().filter((s) => s.socket !== ws);
+    if (this.liveSessions().some((s) => s.socket === ws)) return { code: GatewayClose.AlreadyAuthenticated, reason: 'Already authenticated.' };
+    const valid = Array.isArray(shard) && shard.length === 2 && shard.every((n) => Number.isInteger(n)) && shard[1] >= 1 && shard[0] >= 0 && shard[0] < shard[1];
+    if (!valid) return { code: GatewayClose.InvalidShard, reason: `Invalid shard: ${JSON.stringify(shard)} is not [id, count] with 0 <= id < count.` };
+    const [id, count] = shard as [number, number];
+    const clash = others.find((s) => s.shard[1] !== count);
+    if (clash) return { code: GatewayClose.InvalidShard, reason: `Invalid shard: count ${count} differs from the live shard [${clash.shard}].` };
+    if (others.some((s) => s.shard[0] === id)) return { code: GatewayClose.InvalidShard, reason: `Invalid shard: shard [${id}, ${count}] is already identified on another connection.` };
+    const guilds = this.guildsOf([id, count]).length;
+    if (guilds > this.host.maxGuildsPerShard) {
+      return { code: GatewayClose.ShardingRequired, reason: `Sharding required: shard [${id}, ${count}] would hold ${guilds} guilds (at most ${this.host.maxGuildsPerShard}).` };
+    }
+    return null;
   }
 
   private resume(ws: WebSocket, d: any): void {
@@ -214,6 +279,8 @@ export class Gateway {
   }
 
   private notifyReady(): void {
-    for (const w of this.readyWaiters.splice(0)) w.resolve();
+    const ready = this.readyWaiters.filter((w) => w.ready());
+    this.readyWaiters = this.readyWaiters.filter((w) => !ready.includes(w));
+    for (const w of ready) w.resolve();
   }
 }

@@ -21,6 +21,9 @@ export interface RestHost {
   readonly commandScopes: Map<string, RegisteredCommand[]>;
   readonly callbackDeadlineMs: number;
   readonly tokenTtlMs: number;
+  /** GET /gateway/bot's `shards` and `session_start_limit.max_concurrency`. */
+  readonly recommendedShards: number;
+  readonly maxConcurrency: number;
   gatewayUrl(): string;
   messageJson(msg: StoredMessage): Json;
   now(): number;
@@ -92,7 +95,7 @@ const noContent = (): RestAnswer => ({ status: 204 });
 // ---- gateway, user, application ----
 
 route('GET', '/gateway/bot', 'getGatewayBot', true, (h) =>
-  ok({ url: h.gatewayUrl(), shards: 1, session_start_limit: { total: 1000, remaining: 999, reset_after: 14_400_000, max_concurrency: 1 } }),
+  ok({ url: h.gatewayUrl(), shards: h.recommendedShards, session_start_limit: { total: 1000, remaining: 999, reset_after: 14_400_000, max_concurrency: h.maxConcurrency } }),
 );
 route('GET', '/gateway', 'getGateway', false, (h) => ok({ url: h.gatewayUrl() }));
 route('GET', '/users/@me', 'getCurrentUser', true, (h) => ok(h.world.botUserJson()));
@@ -290,13 +293,13 @@ route('GET', '/channels/:channelId/messages', 'listChannelMessages', true, (h, r
 });
 
 route('POST', '/channels/:channelId/messages', 'createChannelMessage', true, (h, req) => {
-  channel(h, req.params.channelId);
+  const { guildId } = channel(h, req.params.channelId);
   const body: Json = { ...(req.body ?? {}) };
   // Ephemeral exists only for interaction responses; a channel message ignores the bit.
   if (typeof body.flags === 'number') body.flags &= ~MessageFlag.Ephemeral;
   const msg = h.store.create({
     channelId: req.params.channelId,
-    guildId: h.world.guildId,
+    guildId,
     kind: 'channel',
     body,
     files: req.files,
@@ -328,7 +331,7 @@ function scope(h: RestHost, req: RestRequest): string {
     throw new DiscordReject(403, { code: 20012, message: 'You are not authorized to perform this action on this application' });
   }
   if (req.params.guildId === undefined) return 'global';
-  if (req.params.guildId !== h.world.guildId) throw reject.missingAccess();
+  if (!h.world.guilds.has(req.params.guildId)) throw reject.missingAccess();
   return req.params.guildId;
 }
 

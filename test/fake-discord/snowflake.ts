@@ -25,3 +25,25 @@ export function snowflake(at: number = Date.now()): string {
 export function snowflakeTime(id: string): number {
   return Number((BigInt(id) >> 22n) + DISCORD_EPOCH);
 }
+
+/** Which shard of `count` receives a guild's events: Discord's (guild_id >> 22) % count; no guild (DMs) is shard 0. */
+export function shardOf(guildId: string | null | undefined, count: number): number {
+  if (!guildId) return 0;
+  return Number((BigInt(guildId) >> 22n) % BigInt(count));
+}
+
+let shardedIncrement = 0n;
+
+/**
+ * A fresh snowflake whose guild would land on `shard` of `count`: its timestamp is moved forward by at most
+ * count - 1 ms. The worker id (2) keeps these apart from snowflake()'s ids.
+ */
+export function snowflakeOnShard(shard: number, count: number, at: number = Date.now()): string {
+  if (!Number.isInteger(count) || count < 1 || !Number.isInteger(shard) || shard < 0 || shard >= count) {
+    throw new Error(`fake-discord: no shard ${shard} of ${count}`);
+  }
+  let ms = BigInt(Math.floor(at)) - DISCORD_EPOCH;
+  ms += (BigInt(shard) - (ms % BigInt(count)) + BigInt(count)) % BigInt(count);
+  shardedIncrement = (shardedIncrement + 1n) & 0xfffn;
+  return ((ms << 22n) | (2n << 17n) | (1n << 12n) | shardedIncrement).toString();
+}

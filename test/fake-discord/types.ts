@@ -15,6 +15,8 @@ export type RouteName =
   | 'getCurrentUser'
   | 'getApplication'
   | 'interactionCallback'
+  /** The HTTP endpoint's response to a delivered interaction, taken as its callback. */
+  | 'interactionResponse'
   | 'followUp'
   | 'webhookGetMessage'
   | 'webhookEditMessage'
@@ -124,7 +126,8 @@ export interface InteractionState {
   commandName?: string;
   customId?: string;
   channelId: string;
-  guildId: string;
+  /** null for an interaction in a DM. */
+  guildId: string | null;
   userId: string;
   /** The payload dispatched over the gateway. */
   payload: any;

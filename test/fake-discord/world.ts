@@ -1,4 +1,5 @@
-// The fake's world: the bot user, one guild with its roles, channels and members, and their API JSON shapes.
+// The fake's world: the bot user, its guilds (each with roles and channels; every user is a member of every guild),
+// and their API JSON shapes.
 import { snowflake } from './snowflake.ts';
 
 /** Permission bits (the ones a test is likely to grant or deny), as bigints like discord.js's PermissionFlagsBits. */
@@ -41,6 +42,13 @@ export interface FakeChannel {
   id: string;
   name: string;
   position: number;
+  guildId: string;
+}
+
+export interface FakeGuild {
+  id: string;
+  name: string;
+  roles: FakeRole[];
 }
 
 export interface FakeRole {
@@ -52,25 +60,49 @@ export interface FakeRole {
 
 export class World {
   readonly joinedAt = new Date().toISOString();
+  /** The first guild, where interactions go unless told otherwise. */
   readonly guildId: string;
   readonly guildName: string;
   readonly bot: FakeUser;
   readonly users = new Map<string, FakeUser>();
+  /** Every guild's channels. */
   readonly channels = new Map<string, FakeChannel>();
+  readonly guilds = new Map<string, FakeGuild>();
+  /** User id -> id of their DM channel with the bot. */
+  private readonly dmChannels = new Map<string, string>();
+  /** The first guild's roles. */
   readonly roles: FakeRole[];
-  /** The guild owner (discord.js grants an owner every permission, so interactions default to someone else). */
+  /** Every guild's owner (discord.js grants an owner every permission, so interactions default to someone else). */
   readonly owner: FakeUser;
 
   constructor(opts: { appId: string; botUsername: string; guildId?: string; guildName: string }) {
     this.bot = { id: opts.appId, username: opts.botUsername, bot: true };
-    this.guildId = opts.guildId ?? snowflake();
-    this.guildName = opts.guildName;
     this.owner = this.addUser('owner');
-    this.roles = [
-      { id: this.guildId, name: '@everyone', permissions: DEFAULT_MEMBER_PERMISSIONS, position: 0 },
-      { id: snowflake(), name: 'Moderators', permissions: DEFAULT_MEMBER_PERMISSIONS | Permission.ManageChannels, position: 1 },
-    ];
+    const first = this.addGuild(opts.guildName, opts.guildId);
+    this.guildId = first.id;
+    this.guildName = first.name;
+    this.roles = first.roles;
     this.users.set(this.bot.id, this.bot);
+  }
+
+  addGuild(name: string, id: string = snowflake()): FakeGuild {
+    if (this.guilds.has(id)) throw new Error(`fake-discord: guild ${id} exists already`);
+    const guild: FakeGuild = {
+      id,
+      name,
+      roles: [
+        { id, name: '@everyone', permissions: DEFAULT_MEMBER_PERMISSIONS, position: 0 },
+        { id: snowflake(), name: 'Moderators', permissions: DEFAULT_MEMBER_PERMISSIONS | Permission.ManageChannels, position: 1 },
+      ],
+    };
+    this.guilds.set(id, guild);
+    return guild;
+  }
+
+  guild(id: string): FakeGuild {
+    const guild = this.guilds.get(id);
+    if (!guild) throw new Error(`fake-discord: no guild ${id}`);
+    return guild;
   }
 
   addUser(username: string): FakeUser {
@@ -79,10 +111,19 @@ export class World {
     return user;
   }
 
-  addChannel(name: string): FakeChannel {
-    const channel = { id: snowflake(), name, position: this.channels.size };
+  addChannel(name: string, guildId: string = this.guildId): FakeChannel {
+    this.guild(guildId);
+    const position = [...this.channels.values()].filter((c) => c.guildId === guildId).length;
+    const channel = { id: snowflake(), name, position, guildId };
     this.channels.set(channel.id, channel);
     return channel;
+  }
+
+  /** The DM channel between a user and the bot (type 1), the same id each time. */
+  dmChannelJson(user: FakeUser): Record<string, unknown> {
+    let id = this.dmChannels.get(user.id);
+    if (!id) this.dmChannels.set(user.id, (id = snowflake()));
+    return { id, type: 1, recipients: [this.userJson(user)], last_message_id: null, flags: 0 };
   }
 
   userJson(user: FakeUser): Record<string, unknown> {
@@ -124,7 +165,7 @@ export class World {
     return {
       id: channel.id,
       type: 0,
-      guild_id: this.guildId,
+      guild_id: channel.guildId,
       name: channel.name,
       position: channel.position,
       permission_overwrites: [],
@@ -156,13 +197,14 @@ export class World {
   }
 
   /** The full guild of GUILD_CREATE: what discord.js caches (roles, channels, members). */
-  guildCreateJson(): Record<string, unknown> {
+  guildCreateJson(guildId: string = this.guildId): Record<string, unknown> {
+    const guild = this.guild(guildId);
     const members = [...this.users.values()].map((u) =>
-      this.memberJson(u, { roles: u.id === this.owner.id ? [this.roles[1].id] : [] }),
+      this.memberJson(u, { roles: u.id === this.owner.id ? [guild.roles[1].id] : [] }),
     );
     return {
-      id: this.guildId,
-      name: this.guildName,
+      id: guild.id,
+      name: guild.name,
       icon: null,
       splash: null,
       discovery_splash: null,
@@ -172,7 +214,7 @@ export class World {
       verification_level: 0,
       default_message_notifications: 1,
       explicit_content_filter: 0,
-      roles: this.roles.map((r) => this.roleJson(r)),
+      roles: guild.roles.map((r) => this.roleJson(r)),
       emojis: [],
       stickers: [],
       features: [],
@@ -198,7 +240,7 @@ export class World {
       lazy: true,
       member_count: members.length,
       members,
-      channels: [...this.channels.values()].map((c) => this.channelJson(c)),
+      channels: [...this.channels.values()].filter((c) => c.guildId === guild.id).map((c) => this.channelJson(c)),
       threads: [],
       presences: [],
       voice_states: [],

@@ -183,18 +183,40 @@ describe('Discord REST errors while a worker posts', () => {
     await logged(worker, (l) => l.msg === 'interaction token expired by age; posting to the channel instead' && l.interaction === old, 'token expired by age');
   });
 
-  it('dead token and the channel refuses too (403): one try each, a logged give-up, the job completes', async () => {
-    const ix = bard('LEAR: nothing will come of nothing');
+  it('a deferral that lands after the first edit (404 once): the edit is tried again and fills the reply', async () => {
+    const ix = bard('VIOLA: make me a willow cabin at your gate');
     fake.failNext(onOriginal(ix), 404);
+    await waitAnswered(fake, [ix.id], 20_000);
+    expect(edits(ix).map((r) => r.status)).toEqual([404, 200]);
+    expect(fake.channelMessages(fake.channels.bard.id).filter((m) => m.content.includes('willow cabin'))).toEqual([]);
+    await logged(worker, (l) => l.msg === 'deferral not landed yet; retrying the first edit' && l.interaction === ix.id, 'the retry');
+  });
+
+  it('dead token (401) and the channel refuses too (403): one try each, a logged give-up, the job completes', async () => {
+    const ix = bard('LEAR: nothing will come of nothing');
+    fake.failNext(onOriginal(ix), 401);
     const channelId = fake.channels.bard.id;
     const refuse = fake.failNext((method, path) => method === 'POST' && path === `/channels/${channelId}/messages`, 403, { body: { message: 'Missing Permissions', code: 50013 } });
     await until(async () => (await jobState(ix)) === 'completed', 20_000, 'the job to complete');
-    expect(edits(ix).map((r) => r.status)).toEqual([404]);
+    expect(edits(ix).map((r) => r.status)).toEqual([401]);
     expect(refuse.hits).toBe(1);
     const giveUp = await logged(worker, (l) => l.msg === 'gave up posting: the channel refused the message too' && l.interaction === ix.id, 'the give-up');
     expect(giveUp).toMatchObject({ level: 50, channel: channelId });
     expect(fake.interaction(ix.id)!.followUpIds).toEqual([]);
   });
+
+  it('a deferral that never lands (404 on every edit): tried until the acknowledgement deadline, then the channel', async () => {
+    const ix = bard('HAMLET: the rest is silence');
+    fake.failNext(onOriginal(ix), 404, { times: Infinity });
+    const posted = await fake.waitUntil(() => fake.channelMessages(fake.channels.bard.id).find((m) => m.content.includes('the rest is silence')), 20_000);
+    const tries = edits(ix);
+    expect(tries.length).toBeGreaterThan(1);
+    expect(tries.every((r) => r.status === 404)).toBe(true);
+    // Retried while the deferral could still land (Discord's 3 s), then given up within a bounded number of tries.
+    expect(tries.at(-1)!.time - ix.createdAt).toBeGreaterThan(3000);
+    expect(tries.length).toBeLessThanOrEqual(12);
+    expect(posted.allowedMentions).toEqual({ parse: [] });
+  }, 30_000);
 
   it('after all that: the same worker process is alive and answers normally; every message was safe', async () => {
     expect(worker.child.exitCode).toBeNull();

@@ -27,7 +27,7 @@ export function tempDir(tag: string): { dir: string; cleanup: () => void } {
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.once('error', reject);
@@ -129,7 +129,7 @@ export function slowEnv(fake: FakeDiscord, prefix: string, dir: string, H: numbe
 }
 
 /** Routes that carry a message the bot or a worker posted. */
-export const MESSAGE_ROUTES = new Set(['interactionCallback', 'webhookEditMessage', 'followUp', 'createChannelMessage', 'editChannelMessage']);
+export const MESSAGE_ROUTES = new Set(['interactionCallback', 'interactionResponse', 'webhookEditMessage', 'followUp', 'createChannelMessage', 'editChannelMessage']);
 
 /** The message content of a request, wherever it sits (callback `data`, or the body). */
 export function contentOf(r: RecordedRequest): string | undefined {

@@ -58,7 +58,7 @@ describe('secrets stay out of the logs', () => {
 
     // A dead interaction token, then the bot-authorised channel fallback refused with 401 echoing the headers.
     const c = bard('HAMLET: everyone errs');
-    fake.failNext((m, p) => m === 'PATCH' && p === originalPath(fake, c.token), 404, { body: echo(404) });
+    fake.failNext((m, p) => m === 'PATCH' && p === originalPath(fake, c.token), 404, { body: echo(404), times: Infinity });
     fake.failNext((m, p) => m === 'POST' && p === `/channels/${fake.channels.bard.id}/messages`, 401, { body: echo(401) });
     await until(async () => logLines(worker).some((l) => typeof l.msg === 'string' && l.msg.startsWith('gave up posting') && l.interaction === c.id), 20_000, 'the give-up');
 

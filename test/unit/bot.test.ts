@@ -30,7 +30,7 @@ function services(over: Partial<Services> = {}): Services & { jobs: Job[] } {
 }
 
 function context(command: string, options: CommandContext['options'], over: Partial<CommandContext> = {}) {
-  const events: { what: 'ephemeral' | 'defer' | 'abandon'; content?: string; at: number }[] = [];
+  const events: { what: 'ephemeral' | 'defer'; content?: string; at: number }[] = [];
   const t0 = Date.now();
   const ctx: CommandContext = {
     id: '900000000000000001',
@@ -43,18 +43,24 @@ function context(command: string, options: CommandContext['options'], over: Part
     options,
     replyEphemeral: async (content) => void events.push({ what: 'ephemeral', content, at: Date.now() - t0 }),
     defer: async () => void events.push({ what: 'defer', at: Date.now() - t0 }),
-    abandon: async (content) => void events.push({ what: 'abandon', content, at: Date.now() - t0 }),
     ...over,
   };
   return { ctx, events };
 }
 
 describe('bot handlers', () => {
-  it('/bard defers and enqueues one job whose id and target come from the interaction', async () => {
+  it('/bard enqueues one job whose id and target come from the interaction, then defers', async () => {
+    const order: string[] = [];
     const svc = services();
+    const add = svc.producer.add;
+    svc.producer = { add: async (job, o) => (order.push('enqueue'), add(job, o)) };
     const { ctx, events } = context('bard', { prompt: 'ROMEO:', temp: 0.5, length: 100 });
+    const defer = ctx.defer;
+    ctx.defer = async () => (order.push('defer'), defer());
     await routeCommand(ctx, svc);
     expect(events.map((e) => e.what)).toEqual(['defer']);
+    // Never a "thinking…" without a job behind it: the job is in the queue before the deferral goes out.
+    expect(order).toEqual(['enqueue', 'defer']);
     expect(svc.jobs).toEqual([
       {
         name: 'complete',
@@ -95,14 +101,14 @@ describe('bot handlers', () => {
     expect(events[0].at).toBeLessThan(1500);
   });
 
-  it('Redis down at enqueue: the deferral is withdrawn for an ephemeral "busy", within 3 s', async () => {
+  it('Redis refuses the job: no deferral, an ephemeral "busy" within 3 s', async () => {
     const producer = new BullProducer(dead, 'jobs', 'bardtest-dead');
     const svc = services({ producer });
     const { ctx, events } = context('bard', { prompt: 'ROMEO:' });
     await routeCommand(ctx, svc);
-    expect(events.map((e) => e.what)).toEqual(['defer', 'abandon']);
-    expect(events[1].content).toBe(BUSY);
-    expect(events[1].at).toBeLessThan(3000);
+    expect(events.map((e) => e.what)).toEqual(['ephemeral']);
+    expect(events[0].content).toBe(BUSY);
+    expect(events[0].at).toBeLessThan(3000);
     await producer.close().catch(() => {});
   });
 });

@@ -67,4 +67,32 @@ describe('config', () => {
   it('treats empty values as unset', () => {
     expect(loadConfig('bot', { ...good, DISCORD_GUILD_ID: '', DISCORD_API_URL: ' ' }, { dotenv: false })).toMatchObject({ guildId: null, discordApiUrl: null });
   });
+
+  it('shards: Discord\'s recommended count by default, or a fixed count and the ids this process runs', () => {
+    const shards = (env: Record<string, string>) => loadConfig('bot', { ...good, ...env }, { dotenv: false }).shards;
+    expect(shards({})).toEqual({ count: 'auto', ids: null });
+    expect(shards({ SHARD_COUNT: 'AUTO', SHARD_IDS: '' })).toEqual({ count: 'auto', ids: null });
+    expect(shards({ SHARD_COUNT: '4' })).toEqual({ count: 4, ids: null });
+    expect(shards({ SHARD_COUNT: '4', SHARD_IDS: '0-1' })).toEqual({ count: 4, ids: [0, 1] });
+    expect(shards({ SHARD_COUNT: '4', SHARD_IDS: '2,3' })).toEqual({ count: 4, ids: [2, 3] });
+    expect(shards({ SHARD_COUNT: '16', SHARD_IDS: ' 0, 4 - 6,15 ' })).toEqual({ count: 16, ids: [0, 4, 5, 6, 15] });
+  });
+
+  it('shards: one line per mistake', () => {
+    const one = (env: Record<string, string>) => {
+      const p = problems('bot', { ...good, ...env });
+      expect(p).toHaveLength(1);
+      return p[0];
+    };
+    expect(one({ SHARD_COUNT: '0' })).toBe('SHARD_COUNT must be "auto" or a whole number of shards between 1 and 100000, got "0"');
+    expect(one({ SHARD_COUNT: 'two' })).toMatch(/^SHARD_COUNT must be "auto" or a whole number/);
+    expect(one({ SHARD_COUNT: '4', SHARD_IDS: 'a-b' })).toBe('SHARD_IDS must be shard ids and ranges such as "0-1", "2,3" or "0,4-7", got "a-b"');
+    expect(one({ SHARD_COUNT: '4', SHARD_IDS: '0,,1' })).toMatch(/^SHARD_IDS must be shard ids and ranges/);
+    expect(one({ SHARD_COUNT: '4', SHARD_IDS: '3-1' })).toBe('SHARD_IDS has the range "3-1" running backwards, got "3-1"');
+    expect(one({ SHARD_COUNT: '4', SHARD_IDS: '0-2,2' })).toBe('SHARD_IDS names shard 2 twice, got "0-2,2"');
+    expect(one({ SHARD_IDS: '0-1' })).toMatch(/^SHARD_IDS needs a fixed SHARD_COUNT/);
+    expect(one({ SHARD_COUNT: '3', SHARD_IDS: '1-4' })).toBe('SHARD_IDS names shards 3, 4, but SHARD_COUNT=3 has shards 0–2');
+    // A wrong count is reported once, not again through the ids checked against it.
+    expect(one({ SHARD_COUNT: '-1', SHARD_IDS: '5' })).toMatch(/^SHARD_COUNT must be/);
+  });
 });

@@ -13,6 +13,8 @@ const read = (f: string) => readFileSync(path.join(repo, f), 'utf8');
 
 interface Service {
   command?: string[];
+  profiles?: string[];
+  ports?: string[];
   image?: string;
   build?: unknown;
   environment?: Record<string, string>;
@@ -32,11 +34,23 @@ describe('docker-compose.yml', () => {
     expect(compose.volumes).toHaveProperty('redis-data');
   });
 
-  it('runs the bot and two workers from the image, on that Redis, with the snapshot mounted', () => {
-    expect(Object.keys(s).sort()).toEqual(['bot', 'redis', 'worker-1', 'worker-2']);
+  it('runs the bot (default profile), two workers, and in the http profile nginx before two web replicas, all on that Redis', () => {
+    expect(Object.keys(s).sort()).toEqual(['bot', 'nginx', 'redis', 'web-1', 'web-2', 'worker-1', 'worker-2']);
     expect(s.bot.command).toEqual(['npm', 'run', 'bot']);
+    expect(s.bot.profiles).toBeUndefined();
     for (const w of ['worker-1', 'worker-2']) expect(s[w].command).toEqual(['npm', 'run', 'worker']);
-    for (const name of ['bot', 'worker-1', 'worker-2']) {
+    for (const w of ['web-1', 'web-2']) {
+      expect(s[w].command).toEqual(['npm', 'run', 'web']);
+      expect(s[w].profiles).toEqual(['http']);
+      expect(s[w].environment!.DISCORD_PUBLIC_KEY).toBeDefined();
+    }
+    expect(s.nginx.profiles).toEqual(['http']);
+    expect(s.nginx.image).toMatch(/^nginx:/);
+    expect(s.nginx.volumes).toContain('./deploy/nginx/bard.conf:/etc/nginx/conf.d/default.conf:ro');
+    // The nginx config names exactly the web services as its upstreams, on the port web listens on by default.
+    const upstreams = [...read('deploy/nginx/bard.conf').matchAll(/^\s*server (\S+):(\d+)/gm)].map((m) => `${m[1]}:${m[2]}`);
+    expect(upstreams).toEqual(['web-1:8080', 'web-2:8080']);
+    for (const name of ['bot', 'web-1', 'web-2', 'worker-1', 'worker-2']) {
       const svc = s[name];
       expect(svc.build).toBe('.');
       expect(svc.environment!.REDIS_URL).toBe('redis://redis:6379');
