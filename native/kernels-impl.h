@@ -175,41 +175,39 @@ static inline __m128 vnearest(__m128 a) { return _mm_round_ps(a, _MM_FROUND_TO_N
 static inline __m128 vpow2(__m128 n) {
   return _mm_castsi128_ps(_mm_slli_epi32(_mm_add_epi32(_mm_cvttps_epi32(n), _mm_set1_epi32(127)), 23));
 }
-static inline __m128 vload(const __m128*, const float* p) { return _mm_loadu_ps(p); }
-static inline vf vload(const vf*, const float* p) { return vload(p); }
 static inline void vstore(float* p, __m128 a) { _mm_storeu_ps(p, a); }
 
 template <typename V>
 static inline V tanhV(V a) {
-  const auto k = [](float f) { return vsplat(V(), f); };
-  const V x = vpmax(vpmin(a, k(9.0f)), k(-9.0f));
+  const auto k = [](double f) { return vsplat(V(), (float)f); };  // rounded as AssemblyScript rounds its f32 constants
+  const V x = vpmax(vpmin(a, k(9.0)), k(-9.0));
   const V x2 = vmul(x, x);
-  V p = vadd(vmul(x2, k(-2.76076847742355e-16f)), k(2.00018790482477e-13f));
-  p = vadd(vmul(x2, p), k(-8.60467152213735e-11f));
-  p = vadd(vmul(x2, p), k(5.12229709037114e-8f));
-  p = vadd(vmul(x2, p), k(1.48572235717979e-5f));
-  p = vadd(vmul(x2, p), k(6.37261928875436e-4f));
-  p = vadd(vmul(x2, p), k(4.89352455891786e-3f));
+  V p = vadd(vmul(x2, k(-2.76076847742355e-16)), k(2.00018790482477e-13));
+  p = vadd(vmul(x2, p), k(-8.60467152213735e-11));
+  p = vadd(vmul(x2, p), k(5.12229709037114e-8));
+  p = vadd(vmul(x2, p), k(1.48572235717979e-5));
+  p = vadd(vmul(x2, p), k(6.37261928875436e-4));
+  p = vadd(vmul(x2, p), k(4.89352455891786e-3));
   p = vmul(x, p);
-  V q = vadd(vmul(x2, k(1.19825839466702e-6f)), k(1.18534705686654e-4f));
-  q = vadd(vmul(x2, q), k(2.268434632439e-3f));
-  q = vadd(vmul(x2, q), k(4.89352518554385e-3f));
-  return vpmax(vpmin(vdiv(p, q), k(1.0f)), k(-1.0f));
+  V q = vadd(vmul(x2, k(1.19825839466702e-6)), k(1.18534705686654e-4));
+  q = vadd(vmul(x2, q), k(2.268434632439e-3));
+  q = vadd(vmul(x2, q), k(4.89352518554385e-3));
+  return vpmax(vpmin(vdiv(p, q), k(1.0)), k(-1.0));
 }
 
 template <typename V>
 static inline V expV(V a) {
-  const auto k = [](float f) { return vsplat(V(), f); };
-  const V x = vpmax(a, k(-87.3f));
-  const V n = vnearest(vmul(x, k(1.44269504089f)));
-  V r = vsub(x, vmul(n, k(0.693359375f)));
-  r = vsub(r, vmul(n, k(-2.12194440e-4f)));
-  V p = vadd(vmul(k(1.9875691500e-4f), r), k(1.3981999507e-3f));
-  p = vadd(vmul(p, r), k(8.3334519073e-3f));
-  p = vadd(vmul(p, r), k(4.1665795894e-2f));
-  p = vadd(vmul(p, r), k(1.6666665459e-1f));
-  p = vadd(vmul(p, r), k(5.0000001201e-1f));
-  p = vadd(vadd(vmul(vmul(p, r), r), r), k(1.0f));
+  const auto k = [](double f) { return vsplat(V(), (float)f); };  // rounded as AssemblyScript rounds its f32 constants
+  const V x = vpmax(a, k(-87.3));
+  const V n = vnearest(vmul(x, k(1.44269504089)));
+  V r = vsub(x, vmul(n, k(0.693359375)));
+  r = vsub(r, vmul(n, k(-2.12194440e-4)));
+  V p = vadd(vmul(k(1.9875691500e-4), r), k(1.3981999507e-3));
+  p = vadd(vmul(p, r), k(8.3334519073e-3));
+  p = vadd(vmul(p, r), k(4.1665795894e-2));
+  p = vadd(vmul(p, r), k(1.6666665459e-1));
+  p = vadd(vmul(p, r), k(5.0000001201e-1));
+  p = vadd(vadd(vmul(vmul(p, r), r), r), k(1.0));
   return vmul(p, vpow2(n));
 }
 
