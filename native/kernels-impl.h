@@ -39,7 +39,24 @@ static size_t panelFloats(int nb, int K) { return (size_t)((nb + R - 1) / R) * R
 static void packPanels(const float* x, int nb, int K, long xrs, long xcs, float* dst) {
   for (int b0 = 0; b0 < nb; b0 += R) {
     const int rows = std::min(R, nb - b0);
-    if (xcs == 1) {
+    if (xcs == 1 && rows == R) {
+      // Rows are contiguous: 4 rows × 4 columns at a time, transposed in registers.
+      for (int r = 0; r < R; r += 4) {
+        const float* s0 = x + (b0 + r) * xrs;
+        int k = 0;
+        for (; k + 4 <= K; k += 4) {
+          __m128 a = _mm_loadu_ps(s0 + k), b = _mm_loadu_ps(s0 + xrs + k);
+          __m128 c = _mm_loadu_ps(s0 + 2 * xrs + k), d = _mm_loadu_ps(s0 + 3 * xrs + k);
+          _MM_TRANSPOSE4_PS(a, b, c, d);
+          _mm_storeu_ps(dst + k * R + r, a);
+          _mm_storeu_ps(dst + (k + 1) * R + r, b);
+          _mm_storeu_ps(dst + (k + 2) * R + r, c);
+          _mm_storeu_ps(dst + (k + 3) * R + r, d);
+        }
+        for (; k < K; k++)
+          for (int i = 0; i < 4; i++) dst[k * R + r + i] = s0[i * xrs + k];
+      }
+    } else if (xcs == 1) {
       for (int r = 0; r < R; r++) {
         if (r < rows) {
           const float* src = x + (b0 + r) * xrs;
