@@ -11,6 +11,7 @@
  *   kernel_sets[set]          every kernel set this machine runs, side by side (interleaved rounds, the median
  *                             round): train_b32s100 as above, and step_1 / step_32, characters per second of the
  *                             generation step (logits, draw, next state) for one stream and for a batch of 32
+ *   kernel_sets_per_cpu_s     the same per CPU-second of this process (less sensitive to other load on the machine)
  *   default_kernels           the set everything above runs on (src/kernels/native.ts: measured, never slower)
  *   serve_chars_per_s[n]      n concurrent generations in one worker process through its serving path
  *                             (model thread + continuous-batching scheduler, bench/serve.ts):
@@ -166,21 +167,27 @@ const defaultSet = defaultKernelSet()!;
 const ROUNDS = 3;
 const figures = { train_b32s100: (s: KernelSet) => kernelTrainer(32, 100, 1, s.startsWith('native-') ? 'native' : (s as 'fma'), s.startsWith('native-') ? (s.slice(7) as NativeIsa) : undefined), step_1: (s: KernelSet) => stepLoop(1, s), step_32: (s: KernelSet) => stepLoop(32, s) };
 const kernelSets: Record<string, Record<string, number>> = Object.fromEntries(sets.map((s) => [s, {}]));
+const kernelSetsPerCpu: Record<string, Record<string, number>> = Object.fromEntries(sets.map((s) => [s, {}]));
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 for (const [figure, make] of Object.entries(figures)) {
   const loops = sets.map(make);
-  const rates: number[][] = sets.map(() => []);
+  const rates: Rate[][] = sets.map(() => []);
   for (let r = 0; r < ROUNDS; r++) {
-    sets.forEach((s, i) => rates[i].push(measure(`${figure} ${s}${s === defaultSet ? ' (default)' : ''}, round ${r + 1}`, loops[i], Math.min(SECONDS, 1.5)).wall));
+    sets.forEach((s, i) => rates[i].push(measure(`${figure} ${s}${s === defaultSet ? ' (default)' : ''}, round ${r + 1}`, loops[i], Math.min(SECONDS, 1.5))));
   }
-  sets.forEach((s, i) => (kernelSets[s][figure] = Math.round(median(rates[i]))));
+  sets.forEach((s, i) => {
+    kernelSets[s][figure] = Math.round(median(rates[i].map((x) => x.wall)));
+    kernelSetsPerCpu[s][figure] = Math.round(median(rates[i].map((x) => x.cpu)));
+  });
 }
-console.log(`\nkernel sets (median of ${ROUNDS} interleaved rounds, chars/s; default ${defaultSet}):`);
 const cols = Object.keys(figures);
-console.log(`  ${'set'.padEnd(16)}${cols.map((c) => c.padStart(15)).join('')}`);
-for (const s of sets) {
-  const ratio = s === defaultSet ? '' : `   (${cols.map((c) => (kernelSets[s][c] / kernelSets[defaultSet][c]).toFixed(2)).join(' / ')} × the default)`;
-  console.log(`  ${(s + (s === defaultSet ? ' *' : '')).padEnd(16)}${cols.map((c) => fmt(kernelSets[s][c]).padStart(15)).join('')}${ratio}`);
+for (const [what, table] of [['chars/s', kernelSets], ['chars per CPU-second', kernelSetsPerCpu]] as const) {
+  console.log(`\nkernel sets, ${what} (median of ${ROUNDS} interleaved rounds; * the default):`);
+  console.log(`  ${'set'.padEnd(16)}${cols.map((c) => c.padStart(15)).join('')}`);
+  for (const s of sets) {
+    const ratio = s === defaultSet ? '' : `   (${cols.map((c) => (table[s][c] / table[defaultSet][c]).toFixed(2)).join(' / ')} × the default)`;
+    console.log(`  ${(s + (s === defaultSet ? ' *' : '')).padEnd(16)}${cols.map((c) => fmt(table[s][c]).padStart(15)).join('')}${ratio}`);
+  }
 }
 const batchedWasm = { wall: kernelSets[wasm]?.train_b32s100 ?? batched.wall };
 
@@ -206,6 +213,7 @@ console.log(
     },
     serve_chars_per_s: serve,
     kernel_sets: kernelSets,
+    kernel_sets_per_cpu_s: kernelSetsPerCpu,
     default_kernels: defaultSet,
   }),
 );
