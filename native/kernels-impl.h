@@ -181,10 +181,16 @@ static void gemm(float* c, long ldc, const float* x, long xrs, long xcs, const f
 // tanh and exp as index.ts's tanh4 and exp4, the same operations in the same order on vectors of W floats (vf) or of
 // 4 (__m128, for what is left of a row): so the same bits lane by lane. WASM's pmin(a, b) is b < a ? b : a, and
 // pmax(a, b) is a < b ? b : a, which x86's min(b, a) and max(b, a) are.
-static inline __m128 vadd(__m128 a, __m128 b) { return _mm_add_ps(a, b); }
-static inline __m128 vsub(__m128 a, __m128 b) { return _mm_sub_ps(a, b); }
-static inline __m128 vmul(__m128 a, __m128 b) { return _mm_mul_ps(a, b); }
-static inline __m128 vdiv(__m128 a, __m128 b) { return _mm_div_ps(a, b); }
+// Arithmetic on any of the vector types through GCC's vector extensions (one instruction each; never fused, as
+// kernels.cc is built with -ffp-contract=off).
+template <typename V>
+static inline V vadd(V a, V b) { return a + b; }
+template <typename V>
+static inline V vsub(V a, V b) { return a - b; }
+template <typename V>
+static inline V vmul(V a, V b) { return a * b; }
+template <typename V>
+static inline V vdiv(V a, V b) { return a / b; }
 static inline __m128 vpmin(__m128 a, __m128 b) { return _mm_min_ps(b, a); }
 static inline __m128 vpmax(__m128 a, __m128 b) { return _mm_max_ps(b, a); }
 static inline __m128 vsplat(__m128, float f) { return _mm_set1_ps(f); }
@@ -194,37 +200,41 @@ static inline __m128 vpow2(__m128 n) {
 }
 static inline void vstore(float* p, __m128 a) { _mm_storeu_ps(p, a); }
 
+// A constant in every lane, rounded from double as AssemblyScript rounds its f32 constants.
+template <typename V>
+static inline V splat(double f) {
+  return vsplat(V(), (float)f);
+}
+
 template <typename V>
 static inline V tanhV(V a) {
-  const auto k = [](double f) { return vsplat(V(), (float)f); };  // rounded as AssemblyScript rounds its f32 constants
-  const V x = vpmax(vpmin(a, k(9.0)), k(-9.0));
+  const V x = vpmax(vpmin(a, splat<V>(9.0)), splat<V>(-9.0));
   const V x2 = vmul(x, x);
-  V p = vadd(vmul(x2, k(-2.76076847742355e-16)), k(2.00018790482477e-13));
-  p = vadd(vmul(x2, p), k(-8.60467152213735e-11));
-  p = vadd(vmul(x2, p), k(5.12229709037114e-8));
-  p = vadd(vmul(x2, p), k(1.48572235717979e-5));
-  p = vadd(vmul(x2, p), k(6.37261928875436e-4));
-  p = vadd(vmul(x2, p), k(4.89352455891786e-3));
+  V p = vadd(vmul(x2, splat<V>(-2.76076847742355e-16)), splat<V>(2.00018790482477e-13));
+  p = vadd(vmul(x2, p), splat<V>(-8.60467152213735e-11));
+  p = vadd(vmul(x2, p), splat<V>(5.12229709037114e-8));
+  p = vadd(vmul(x2, p), splat<V>(1.48572235717979e-5));
+  p = vadd(vmul(x2, p), splat<V>(6.37261928875436e-4));
+  p = vadd(vmul(x2, p), splat<V>(4.89352455891786e-3));
   p = vmul(x, p);
-  V q = vadd(vmul(x2, k(1.19825839466702e-6)), k(1.18534705686654e-4));
-  q = vadd(vmul(x2, q), k(2.268434632439e-3));
-  q = vadd(vmul(x2, q), k(4.89352518554385e-3));
-  return vpmax(vpmin(vdiv(p, q), k(1.0)), k(-1.0));
+  V q = vadd(vmul(x2, splat<V>(1.19825839466702e-6)), splat<V>(1.18534705686654e-4));
+  q = vadd(vmul(x2, q), splat<V>(2.268434632439e-3));
+  q = vadd(vmul(x2, q), splat<V>(4.89352518554385e-3));
+  return vpmax(vpmin(vdiv(p, q), splat<V>(1.0)), splat<V>(-1.0));
 }
 
 template <typename V>
 static inline V expV(V a) {
-  const auto k = [](double f) { return vsplat(V(), (float)f); };  // rounded as AssemblyScript rounds its f32 constants
-  const V x = vpmax(a, k(-87.3));
-  const V n = vnearest(vmul(x, k(1.44269504089)));
-  V r = vsub(x, vmul(n, k(0.693359375)));
-  r = vsub(r, vmul(n, k(-2.12194440e-4)));
-  V p = vadd(vmul(k(1.9875691500e-4), r), k(1.3981999507e-3));
-  p = vadd(vmul(p, r), k(8.3334519073e-3));
-  p = vadd(vmul(p, r), k(4.1665795894e-2));
-  p = vadd(vmul(p, r), k(1.6666665459e-1));
-  p = vadd(vmul(p, r), k(5.0000001201e-1));
-  p = vadd(vadd(vmul(vmul(p, r), r), r), k(1.0));
+  const V x = vpmax(a, splat<V>(-87.3));
+  const V n = vnearest(vmul(x, splat<V>(1.44269504089)));
+  V r = vsub(x, vmul(n, splat<V>(0.693359375)));
+  r = vsub(r, vmul(n, splat<V>(-2.12194440e-4)));
+  V p = vadd(vmul(splat<V>(1.9875691500e-4), r), splat<V>(1.3981999507e-3));
+  p = vadd(vmul(p, r), splat<V>(8.3334519073e-3));
+  p = vadd(vmul(p, r), splat<V>(4.1665795894e-2));
+  p = vadd(vmul(p, r), splat<V>(1.6666665459e-1));
+  p = vadd(vmul(p, r), splat<V>(5.0000001201e-1));
+  p = vadd(vadd(vmul(vmul(p, r), r), r), splat<V>(1.0));
   return vmul(p, vpow2(n));
 }
 

@@ -36,11 +36,7 @@ static inline vf vzero() { return _mm256_setzero_ps(); }
 static inline vf vbcast(const float* p) { return _mm256_set1_ps(*p); }
 static inline vf vfma(vf a, vf b, vf c) { return _mm256_fmadd_ps(a, b, c); }
 static inline __m128 vlow(vf a) { return _mm256_castps256_ps128(a); }
-// The elementwise operations of tanh and exp (see kernels-impl.h's 128-bit ones, which these mirror).
-static inline vf vadd(vf a, vf b) { return _mm256_add_ps(a, b); }
-static inline vf vsub(vf a, vf b) { return _mm256_sub_ps(a, b); }
-static inline vf vmul(vf a, vf b) { return _mm256_mul_ps(a, b); }
-static inline vf vdiv(vf a, vf b) { return _mm256_div_ps(a, b); }
+// The elementwise operations of tanh and exp that are not arithmetic (see kernels-impl.h's 128-bit ones).
 static inline vf vpmin(vf a, vf b) { return _mm256_min_ps(b, a); }
 static inline vf vpmax(vf a, vf b) { return _mm256_max_ps(b, a); }
 static inline vf vsplat(vf, float f) { return _mm256_set1_ps(f); }
@@ -67,10 +63,6 @@ static inline vf vzero() { return _mm512_setzero_ps(); }
 static inline vf vbcast(const float* p) { return _mm512_set1_ps(*p); }
 static inline vf vfma(vf a, vf b, vf c) { return _mm512_fmadd_ps(a, b, c); }
 static inline __m128 vlow(vf a) { return _mm512_castps512_ps128(a); }
-static inline vf vadd(vf a, vf b) { return _mm512_add_ps(a, b); }
-static inline vf vsub(vf a, vf b) { return _mm512_sub_ps(a, b); }
-static inline vf vmul(vf a, vf b) { return _mm512_mul_ps(a, b); }
-static inline vf vdiv(vf a, vf b) { return _mm512_div_ps(a, b); }
 static inline vf vpmin(vf a, vf b) { return _mm512_min_ps(b, a); }
 static inline vf vpmax(vf a, vf b) { return _mm512_max_ps(b, a); }
 static inline vf vsplat(vf, float f) { return _mm512_set1_ps(f); }
