@@ -11,10 +11,13 @@
  *
  *   npm run bench:serve                      # 1 model thread (the worker's default)
  *   npm run bench:serve -- --threads 2       # SERVE_THREADS=2
+ *   npm run bench:serve -- --models 2        # 2 models busy at once: the n clients alternate between them
  *   BENCH_SECONDS=8 npm run bench:serve
  *
  * The model is the CSC321 snapshot from ../shared/data when present (H = 250, 62 symbols), else random
- * weights of the same size: the arithmetic, and so the speed, does not depend on the values.
+ * weights of the same size: the arithmetic, and so the speed, does not depend on the values. With --models k,
+ * models 2…k are random weights of the same size and vocabulary: each model has its own batch (streams of
+ * different models never share a product), so n streams over k models run k batches of about n/k.
  * The last stdout line is the JSON.
  */
 import { existsSync } from 'node:fs';
@@ -42,16 +45,17 @@ const prompts = ['ROMEO:\n', 'JULIET:\nO ', 'First Citizen:\n', 'KING HENRY:\nWh
  * n clients, each looping generate() → await → again through a fresh ModelServer (the worker's serving
  * path), for `seconds` after a warm-up. Exported so that `npm run bench` can report the same figure.
  */
-export async function measureServing(model: Model, n: number, opts: { threads?: number; length?: number; seconds?: number } = {}): Promise<ServeRate> {
+export async function measureServing(models: Model | Model[], n: number, opts: { threads?: number; length?: number; seconds?: number } = {}): Promise<ServeRate> {
   const length = opts.length ?? 1000;
-  const server = await ModelServer.start(model, { capacity: n, threads: opts.threads ?? 1 });
+  const served = (Array.isArray(models) ? models : [models]).map((model, i) => ({ name: `m${i}`, model }));
+  const server = await ModelServer.start(served, { capacity: n, threads: opts.threads ?? 1 });
   let seed = 0;
   let chars = 0;
   let counting = false;
   let stop = false;
-  const client = async () => {
+  const client = async (_: unknown, i: number) => {
     while (!stop) {
-      const g = await server.generate({ context: prompts[seed % prompts.length], temp: 1, length, seed: seed++ });
+      const g = await server.generate({ model: served[i % served.length].name, context: prompts[seed % prompts.length], temp: 1, length, seed: seed++ });
       if (counting) chars += g.continuation.length;
     }
   };
@@ -89,6 +93,7 @@ async function main(): Promise<void> {
       streams: { type: 'string', default: '1,8,32,64' },
       length: { type: 'string', default: '1000' },
       seconds: { type: 'string', default: process.env.BENCH_SECONDS ?? '4' },
+      models: { type: 'string', default: '1' },
     },
   });
   const threads = Number(args.threads);
@@ -98,19 +103,26 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const model = benchModel();
+  const k = Number(args.models);
+  if (!Number.isInteger(k) || k < 1 || k > 8) {
+    console.error(`bench:serve: --models must be a whole number from 1 to 8, got ${args.models}`);
+    process.exit(2);
+  }
+  const rng = new Rng(2);
+  const models = [model, ...Array.from({ length: k - 1 }, () => new Model(initParams(model.H, model.V, () => rng.normal(), 0.1), model.chars))];
   const fmt = (x: number) => Math.round(x).toLocaleString('en-US');
   const wall: Record<string, number> = {};
   const perCpu: Record<string, number> = {};
   for (const n of args.streams.split(',').map(Number)) {
-    const r = await measureServing(model, n, { threads, length, seconds: Number(args.seconds) });
+    const r = await measureServing(models, n, { threads, length, seconds: Number(args.seconds) });
     console.log(
-      `serve ${String(n).padStart(2)} streams (${threads} thread${threads > 1 ? 's' : ''})  ${fmt(r.wall).padStart(9)} chars/s` +
+      `serve ${String(n).padStart(2)} streams (${threads} thread${threads > 1 ? 's' : ''}, ${k} model${k > 1 ? 's' : ''})  ${fmt(r.wall).padStart(9)} chars/s` +
         `   (${fmt(r.cpu)} per CPU-second, mean batch ${r.batch.toFixed(1)})`,
     );
     wall[n] = Math.round(r.wall);
     perCpu[n] = Math.round(r.cpu);
   }
-  console.log(JSON.stringify({ hidden: model.H, threads, length, serve_chars_per_s: wall, serve_chars_per_cpu_s: perCpu }));
+  console.log(JSON.stringify({ hidden: model.H, threads, models: k, length, serve_chars_per_s: wall, serve_chars_per_cpu_s: perCpu }));
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();

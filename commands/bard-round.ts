@@ -1,29 +1,35 @@
 /**
- * /bard-round prompt:<text> temps:<2–4 values> [seconds] — one continuation per temperature in one
- * message, labelled A–D with the temperatures hidden. Members vote with buttons (one vote each, which
- * they may change); when the time is up a delayed job reveals temperatures, votes and the winner.
+ * /bard-round prompt:<text> temps:<values> [models:<names>] [seconds] — one continuation per entry in one
+ * message, labelled A–D with the temperatures (and models) hidden: 2–4 temperatures, or 2–4 models (with one
+ * temperature for all, or one each). Members vote with buttons (one vote each, which they may change); when
+ * the time is up a delayed job reveals the temperatures, the models, the votes and the winner.
  */
 import { SlashCommandBuilder } from 'discord.js';
 import { readChannelDefaults } from '../src/bard/channel-defaults.ts';
 import type { ButtonId } from '../src/bard/custom-ids.ts';
 import { DEFAULTS, LIMITS, roundLength } from '../src/bard/limits.ts';
-import { parseRoundOptions } from '../src/bard/options.ts';
+import { checkModel, refOf } from '../src/bard/models.ts';
+import { pairRound, parseRoundOptions } from '../src/bard/options.ts';
+import type { RegisteredModel } from '../src/models/registry.ts';
 import { keys, RoundState } from '../src/bard/state.ts';
 import type { SlashCommand } from '../src/bot/command.ts';
 import type { ButtonContext, CommandContext, Services } from '../src/bot/context.ts';
 import { enqueueThenDefer, orBusy, replyTarget } from '../src/bot/enqueue.ts';
+import { suggestModels } from '../src/bot/model-option.ts';
 import { getJson } from '../src/store/store.ts';
 
 export const data = new SlashCommandBuilder()
   .setName('bard-round')
-  .setDescription('A round: Bard continues your text at several temperatures; everyone votes for the best')
+  .setDescription('A round: Bard continues your text at several temperatures or with several models; everyone votes')
   .addStringOption((o) => o.setName('prompt').setDescription('The text to continue').setRequired(true).setMaxLength(LIMITS.promptMax))
   .addStringOption((o) =>
     o
       .setName('temps')
-      .setDescription(`${LIMITS.roundTempsMin}–${LIMITS.roundTempsMax} temperatures, e.g. "0.3 0.8 1.5"`)
-      .setRequired(true)
+      .setDescription(`${LIMITS.roundTempsMin}–${LIMITS.roundTempsMax} temperatures, e.g. "0.3 0.8 1.5" (with models: one for all, or one each)`)
       .setMaxLength(60),
+  )
+  .addStringOption((o) =>
+    o.setName('models').setDescription(`${LIMITS.roundTempsMin}–${LIMITS.roundTempsMax} models for a blind round across models, e.g. "bard-h512 char-rnn-snapshot"`).setAutocomplete(true).setMaxLength(250),
   )
   .addIntegerOption((o) =>
     o
@@ -40,6 +46,16 @@ export async function execute(ctx: CommandContext, svc: Services): Promise<void>
   const defaults = await orBusy(ctx, svc, () => readChannelDefaults(svc.store, ctx.channelId));
   if (!defaults) return;
   const { prompt, temps, seconds } = opts.value;
+  const channelModel = checkModel(svc.models, undefined, defaults.value.model);
+  if (!channelModel.ok) return ctx.replyEphemeral(channelModel.error);
+  const models: RegisteredModel[] = [];
+  for (const name of opts.value.models ?? []) {
+    const m = checkModel(svc.models, name);
+    if (!m.ok) return ctx.replyEphemeral(m.error);
+    models.push(m.value);
+  }
+  const entries = pairRound(temps, models.length ? models : null, defaults.value.temp ?? DEFAULTS.temp, channelModel.value);
+  if (!entries.ok) return ctx.replyEphemeral(entries.error);
   await enqueueThenDefer(ctx, svc, {
     name: 'round',
     data: {
@@ -47,9 +63,10 @@ export async function execute(ctx: CommandContext, svc: Services): Promise<void>
       channelId: ctx.channelId,
       author: ctx.user,
       prompt,
-      temps,
+      temps: entries.value.map((e) => e.temp),
+      models: entries.value.map((e) => refOf(e.model.card)),
       seconds,
-      length: roundLength(defaults.value.length ?? DEFAULTS.length, temps.length),
+      length: roundLength(defaults.value.length ?? DEFAULTS.length, entries.value.length),
       seed: svc.seed(),
     },
   });
@@ -78,4 +95,4 @@ export async function press(ctx: ButtonContext, id: ButtonId, svc: Services): Pr
   await ctx.replyEphemeral(`You voted for **${id.label}**${change}. You may change it until voting closes <t:${Math.ceil(round.data.endsAt / 1000)}:R>.`);
 }
 
-export const command: SlashCommand = { data, execute, button: { kind: 'vote', press } };
+export const command: SlashCommand = { data, execute, autocomplete: suggestModels, button: { kind: 'vote', press } };

@@ -1,5 +1,5 @@
 /**
- * /bard prompt:<text> [temp] [length] — Bard continues the prompt. Its result carries the group-play
+ * /bard prompt:<text> [temp] [length] [model] — Bard continues the prompt with the chosen model (autocompleted). Its result carries the group-play
  * buttons: Again (new seed), Cooler (÷1.5), Hotter (×1.5), Continue (extend from where it stopped).
  * Anyone may press them; each press is a new job.
  */
@@ -7,12 +7,14 @@ import { SlashCommandBuilder } from 'discord.js';
 import { readChannelDefaults } from '../src/bard/channel-defaults.ts';
 import type { ButtonId } from '../src/bard/custom-ids.ts';
 import { LIMITS } from '../src/bard/limits.ts';
+import { checkModel, refOf } from '../src/bard/models.ts';
 import { parseBardOptions } from '../src/bard/options.ts';
 import { keys, ResultState } from '../src/bard/state.ts';
 import { nextTemp } from '../src/bard/temperature.ts';
 import type { SlashCommand } from '../src/bot/command.ts';
 import type { ButtonContext, CommandContext, Services } from '../src/bot/context.ts';
 import { enqueueThenDefer, orBusy, replyTarget } from '../src/bot/enqueue.ts';
+import { modelOption, suggestModels } from '../src/bot/model-option.ts';
 import { getJson } from '../src/store/store.ts';
 
 export const data = new SlashCommandBuilder()
@@ -25,6 +27,7 @@ export const data = new SlashCommandBuilder()
   .addIntegerOption((o) =>
     o.setName('length').setDescription(`Characters to write (${LIMITS.lengthMin}–${LIMITS.lengthMax})`).setMinValue(LIMITS.lengthMin).setMaxValue(LIMITS.lengthMax),
   )
+  .addStringOption(modelOption())
   .toJSON();
 
 export async function execute(ctx: CommandContext, svc: Services): Promise<void> {
@@ -32,6 +35,8 @@ export async function execute(ctx: CommandContext, svc: Services): Promise<void>
   if (!defaults) return;
   const opts = parseBardOptions(ctx.options, defaults.value);
   if (!opts.ok) return ctx.replyEphemeral(opts.error);
+  const model = checkModel(svc.models, ctx.options.model, defaults.value.model);
+  if (!model.ok) return ctx.replyEphemeral(model.error);
   await enqueueThenDefer(ctx, svc, {
     name: 'complete',
     data: {
@@ -42,6 +47,7 @@ export async function execute(ctx: CommandContext, svc: Services): Promise<void>
       temp: opts.value.temp,
       length: opts.value.length,
       seed: svc.seed(),
+      model: refOf(model.value.card),
     },
   });
 }
@@ -65,9 +71,11 @@ export async function press(ctx: ButtonContext, id: ButtonId, svc: Services): Pr
       temp: change.temp,
       length: s.length,
       seed: svc.seed(),
+      // The very model (name and file) that wrote the result.
+      model: s.model,
       press: { action: id.action, by: ctx.user, from: id.ref, clamped: change.clamped, previous: id.action === 'continue' ? s.text : undefined },
     },
   });
 }
 
-export const command: SlashCommand = { data, execute, button: { kind: 'press', press } };
+export const command: SlashCommand = { data, execute, autocomplete: suggestModels, button: { kind: 'press', press } };

@@ -6,7 +6,7 @@
 import { config as loadDotenv } from 'dotenv';
 import { z } from 'zod';
 import { LIMITS } from './bard/limits.ts';
-import { DEFAULT_SNAPSHOT } from './snapshot/index.ts';
+import { DEFAULT_MODELS } from './snapshot/index.ts';
 
 /** Which process is starting: each needs a different subset of the variables. */
 export type Role = 'bot' | 'web' | 'worker' | 'deploy' | 'play';
@@ -18,7 +18,10 @@ export interface Config {
   /** REST base, e.g. http://127.0.0.1:3000/api for the local fake; null means discord.com. */
   discordApiUrl: string | null;
   redisUrl: string;
-  snapshot: string;
+  /** BARD_MODELS: the .npz files and folders of .npz to serve, comma-separated; the first model is the default. */
+  models: string;
+  /** BARD_MODELS_STRICT: a bad model file stops the start (true) or is skipped with a line saying why. */
+  modelsStrict: boolean;
   workerConcurrency: number;
   /** Prefix of every Redis key Bard writes (BullMQ's included); tests use a fresh one per run. */
   prefix: string;
@@ -148,7 +151,13 @@ const VARIABLES = {
     fallback: 'redis://127.0.0.1:6379',
     hint: 'where Redis listens',
   } as Variable<string>,
-  SNAPSHOT: { schema: z.string().min(1), fallback: DEFAULT_SNAPSHOT, hint: 'path of the model snapshot (.npz)' } as Variable<string>,
+  BARD_MODELS: { schema: z.string().min(1), fallback: null, hint: 'model files and folders of .npz, comma-separated (default: snapshots/)' } as Variable<string | null>,
+  BARD_MODELS_STRICT: {
+    schema: z.enum(['true', 'false', '1', '0'], { error: 'must be true or false' }).transform((v) => v === 'true' || v === '1'),
+    fallback: true,
+    hint: 'stop at a bad model file (true) or skip it (false)',
+  } as Variable<boolean>,
+  SNAPSHOT: { schema: z.string().min(1), fallback: null, hint: 'one model file, used when BARD_MODELS is not set' } as Variable<string | null>,
   WORKER_CONCURRENCY: { schema: int(1, 256), fallback: 32, hint: 'jobs one worker runs at once (its batch size)' } as Variable<number>,
   SERVE_THREADS: { schema: int(1, 16), fallback: 1, hint: 'model threads per worker' } as Variable<number>,
   METRICS_PORT: { schema: port, fallback: 9464, hint: "the worker's /metrics and /healthz port" } as Variable<number | null>,
@@ -222,7 +231,8 @@ export function loadConfig(role: Role, env: NodeJS.ProcessEnv = process.env, opt
     guildId: x.DISCORD_GUILD_ID,
     discordApiUrl: x.DISCORD_API_URL,
     redisUrl: x.REDIS_URL,
-    snapshot: x.SNAPSHOT,
+    models: x.BARD_MODELS ?? x.SNAPSHOT ?? DEFAULT_MODELS,
+    modelsStrict: x.BARD_MODELS_STRICT,
     workerConcurrency: x.WORKER_CONCURRENCY,
     prefix: x.BARD_PREFIX,
     queueName: x.BARD_QUEUE,

@@ -9,6 +9,6 @@ export async function readChannelDefaults(store: Store, channelId: string): Prom
 }
 
 export async function writeChannelDefaults(store: Store, channelId: string, d: ChannelDefaults): Promise<void> {
-  if (d.temp === undefined && d.length === undefined) await store.del(keys.channelDefaults(channelId));
+  if (d.temp === undefined && d.length === undefined && d.model === undefined) await store.del(keys.channelDefaults(channelId));
   else await setJson(store, keys.channelDefaults(channelId), d, null);
 }

@@ -18,13 +18,17 @@ export interface BardOptions {
 
 export interface RoundOptions {
   prompt: string;
-  temps: number[];
+  /** As typed: null when not given (a round across models may leave them out). */
+  temps: number[] | null;
+  /** Model names as typed (checked against the registry by the command), null when not given. */
+  models: string[] | null;
   seconds: number;
 }
 
 export interface ConfigOptions {
   temp?: number;
   length?: number;
+  model?: string;
   reset: boolean;
 }
 
@@ -67,11 +71,16 @@ export function parseBardOptions(raw: RawOptions, defaults: ChannelDefaults = {}
   return { ok: true, value: { prompt: prompt.value, temp: temp.value, length: length.value } };
 }
 
-/** "0.3 0.8 1.5", "0.3, 0.8, 1.5" or "0.3;0.8" → [0.3, 0.8, 1.5]. */
-export function parseTemps(raw: unknown): Checked<number[]> {
+/** "a b", "a, b" or "a;b" → ['a', 'b']. */
+function words(raw: unknown): string[] {
   const text = typeof raw === 'number' ? String(raw) : typeof raw === 'string' ? raw : '';
-  const parts = text.split(/[\s,;]+/).filter((s) => s !== '');
-  const { roundTempsMin: lo, roundTempsMax: hi, tempMin, tempMax } = LIMITS;
+  return text.split(/[\s,;]+/).filter((s) => s !== '');
+}
+
+/** "0.3 0.8 1.5", "0.3, 0.8, 1.5" or "0.3;0.8" → [0.3, 0.8, 1.5]; `lo` is 1 when models make up the round. */
+export function parseTemps(raw: unknown, lo: number = LIMITS.roundTempsMin): Checked<number[]> {
+  const parts = words(raw);
+  const { roundTempsMax: hi, tempMin, tempMax } = LIMITS;
   const usage = `Give ${lo} to ${hi} temperatures from ${tempMin} to ${tempMax}, separated by spaces, e.g. \`0.3 0.8 1.5\`.`;
   if (parts.length < lo || parts.length > hi) return { ok: false, error: `${usage} You gave ${parts.length}.` };
   const temps = parts.map(Number);
@@ -83,20 +92,25 @@ export function parseTemps(raw: unknown): Checked<number[]> {
 export function parseRoundOptions(raw: RawOptions, minSeconds: number): Checked<RoundOptions> {
   const prompt = checkPrompt(raw.prompt);
   if (!prompt.ok) return prompt;
-  const temps = parseTemps(raw.temps);
+  const models = words(raw.models);
+  if (models.length > LIMITS.roundTempsMax) return { ok: false, error: `A round has at most ${LIMITS.roundTempsMax} entries: give at most ${LIMITS.roundTempsMax} models (you gave ${models.length}).` };
+  const given = words(raw.temps).length > 0;
+  // Across models, one temperature (or none: the channel's) may serve every entry.
+  const temps = given ? parseTemps(raw.temps, models.length > 0 ? 1 : LIMITS.roundTempsMin) : models.length > 0 ? ({ ok: true, value: null } as const) : parseTemps(raw.temps);
   if (!temps.ok) return temps;
   const s = num(raw, 'seconds');
   const seconds = s === undefined ? LIMITS.roundSecondsDefault : s;
   if (seconds === 'invalid' || !Number.isInteger(seconds) || seconds < minSeconds || seconds > LIMITS.roundSecondsMax) {
     return { ok: false, error: `A round lasts a whole number of seconds from ${minSeconds} to ${LIMITS.roundSecondsMax}.` };
   }
-  return { ok: true, value: { prompt: prompt.value, temps: temps.value, seconds } };
+  return { ok: true, value: { prompt: prompt.value, temps: temps.value, models: models.length > 0 ? models : null, seconds } };
 }
 
 export function parseConfigOptions(raw: RawOptions): Checked<ConfigOptions> {
   const tRaw = num(raw, 'temp');
   const lRaw = num(raw, 'length');
   const out: ConfigOptions = { reset: raw.reset === true || raw.reset === 'true' };
+  if (typeof raw.model === 'string' && raw.model.trim() !== '') out.model = raw.model.trim();
   if (tRaw !== undefined) {
     const t = checkTemp(tRaw, DEFAULTS.temp);
     if (!t.ok) return t;
@@ -108,4 +122,19 @@ export function parseConfigOptions(raw: RawOptions): Checked<ConfigOptions> {
     out.length = l.value;
   }
   return { ok: true, value: out };
+}
+
+/**
+ * The entries of a round: temperatures and models paired in order; a single one of either serves every
+ * entry ("models:'a b' temps:0.8" is a at 0.8 and b at 0.8). 2–4 entries.
+ */
+export function pairRound<M>(temps: number[] | null, models: M[] | null, defaultTemp: number, defaultModel: M): Checked<{ temp: number; model: M }[]> {
+  const t = temps ?? [defaultTemp];
+  const m = models ?? [defaultModel];
+  const n = Math.max(t.length, m.length);
+  if ((t.length !== n && t.length !== 1) || (m.length !== n && m.length !== 1)) {
+    return { ok: false, error: `Give as many temperatures as models, or one of either for all entries (you gave ${t.length} temperatures and ${m.length} models).` };
+  }
+  if (n < LIMITS.roundTempsMin) return { ok: false, error: `A round needs ${LIMITS.roundTempsMin} to ${LIMITS.roundTempsMax} entries: give that many temperatures or models.` };
+  return { ok: true, value: Array.from({ length: n }, (_, i) => ({ temp: t[t.length === 1 ? 0 : i], model: m[m.length === 1 ? 0 : i] })) };
 }

@@ -47,7 +47,8 @@ export interface RoundResultReply {
   prompt: string;
   model: string;
   length: number;
-  entries: { label: Label; text: string; temp: number; votes: number }[];
+  /** `model`: which model wrote the entry (a round across models reveals it with the temperature). */
+  entries: { label: Label; text: string; temp: number; model: string; votes: number }[];
   voters: number;
   /** Labels with the most votes (several on a tie, none when nobody voted). */
   winners: Label[];
@@ -61,6 +62,9 @@ export interface NoticeReply {
 export interface ExplanationReply {
   kind: 'explanation';
   requester: Actor;
+  /** What was asked, e.g. "why ':' is followed by 'u'". */
+  question: string;
+  model: string;
   text: string;
   image?: { name: string; data: Uint8Array };
 }

@@ -25,6 +25,10 @@ export const Label = z.enum(['A', 'B', 'C', 'D']);
 export type Label = z.infer<typeof Label>;
 export const LABELS: Label[] = ['A', 'B', 'C', 'D'];
 
+/** A model as a job names it: its registry name and its file's content hash (see src/models/registry.ts). */
+export const ModelRef = z.object({ name: z.string().min(1).max(100), hash: z.string().regex(/^[0-9a-f]{6,64}$/) });
+export type ModelRef = z.infer<typeof ModelRef>;
+
 /** A /bard result, referenced by its buttons: enough to run Again, Cooler, Hotter and Continue. */
 export const ResultState = z.object({
   /** Whose prompt it is. */
@@ -34,10 +38,13 @@ export const ResultState = z.object({
   text: z.string().max(CONTEXT_MAX),
   temp: Temp,
   length: Length,
+  /** The model that wrote it, kept by Again, Cooler, Hotter and Continue (absent: the default model). */
+  model: ModelRef.optional(),
 });
 export type ResultState = z.infer<typeof ResultState>;
 
-export const RoundEntry = z.object({ label: Label, temp: Temp, seed: Seed, text: z.string().max(LIMITS.lengthMax) });
+/** `model`: the name of the model that wrote this entry, revealed at the end (absent: the round's model). */
+export const RoundEntry = z.object({ label: Label, temp: Temp, seed: Seed, text: z.string().max(LIMITS.lengthMax), model: z.string().max(100).optional() });
 export type RoundEntry = z.infer<typeof RoundEntry>;
 
 export const RoundState = z.object({
@@ -53,7 +60,7 @@ export const RoundState = z.object({
 });
 export type RoundState = z.infer<typeof RoundState>;
 
-export const ChannelDefaults = z.object({ temp: Temp.optional(), length: Length.optional() });
+export const ChannelDefaults = z.object({ temp: Temp.optional(), length: Length.optional(), model: z.string().min(1).max(100).optional() });
 export type ChannelDefaults = z.infer<typeof ChannelDefaults>;
 
 /** Keys, relative to the store's prefix. */

@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import type { RawOptions } from '../bard/options.ts';
 import type { Actor } from '../bard/state.ts';
 import type { Config } from '../config.ts';
+import type { ModelRegistry } from '../models/registry.ts';
 import type { JobProducer } from '../queue/jobs.ts';
 import type { Store } from '../store/store.ts';
 
@@ -28,6 +29,8 @@ export interface InteractionContext {
   redelivered?: boolean;
   /** Answers right away with a message only this user sees. */
   replyEphemeral(content: string): Promise<void>;
+  /** Answers right away with a message everyone in the channel sees (no model job behind it). */
+  replyPublic(content: string): Promise<void>;
   /** Answers right away with a public "Bard is thinking…" that a worker edits later. */
   defer(): Promise<void>;
 }
@@ -41,9 +44,31 @@ export interface ButtonContext extends InteractionContext {
   customId: string;
 }
 
+/** One autocomplete suggestion: `name` is shown (1–100 characters), `value` is what the option gets. */
+export interface Choice {
+  name: string;
+  value: string;
+}
+
+/**
+ * An autocomplete interaction (type 4): the user is typing an option. It must be answered with at most 25
+ * choices within 3 s, and only so: no deferral, no message. Each front end answers in its own way (the gateway
+ * with a callback of type 8, the HTTP front door in its response).
+ */
+export interface AutocompleteContext {
+  id: string;
+  command: string;
+  /** The option being typed and what it holds so far. */
+  focused: { name: string; value: string };
+  options: RawOptions;
+  respondAutocomplete(choices: Choice[]): Promise<void>;
+}
+
 export interface Services {
   store: Store;
   producer: JobProducer;
+  /** The models this deployment serves (BARD_MODELS): names and cards for the options, hashes for the jobs. */
+  models: ModelRegistry;
   settings: Pick<Config, 'cooldown' | 'roundMinSeconds' | 'stateTtlMs'>;
   log: Logger;
   now: () => number;

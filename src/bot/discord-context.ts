@@ -1,7 +1,7 @@
 /** discord.js interactions → the platform-neutral contexts the command handlers take. */
-import { MessageFlags, PermissionFlagsBits, type ButtonInteraction, type ChatInputCommandInteraction } from 'discord.js';
+import { MessageFlags, PermissionFlagsBits, type AutocompleteInteraction, type ButtonInteraction, type ChatInputCommandInteraction } from 'discord.js';
 import type { RawOptions } from '../bard/options.ts';
-import type { ButtonContext, CommandContext, InteractionContext } from './context.ts';
+import type { AutocompleteContext, ButtonContext, CommandContext, InteractionContext } from './context.ts';
 
 type Repliable = ChatInputCommandInteraction | ButtonInteraction;
 
@@ -21,20 +21,40 @@ function base(i: Repliable): InteractionContext {
       if (i.deferred || i.replied) await i.followUp({ content, flags: MessageFlags.Ephemeral, allowedMentions: NO_MENTIONS });
       else await i.reply({ content, flags: MessageFlags.Ephemeral, allowedMentions: NO_MENTIONS });
     },
+    async replyPublic(content) {
+      await i.reply({ content, allowedMentions: NO_MENTIONS });
+    },
     async defer() {
       await i.deferReply();
     },
   };
 }
 
-export function commandContext(i: ChatInputCommandInteraction): CommandContext {
+function rawOptions(data: readonly { name: string; value?: unknown }[]): RawOptions {
   const options: RawOptions = {};
-  for (const o of i.options.data) {
+  for (const o of data) {
     if (typeof o.value === 'string' || typeof o.value === 'number' || typeof o.value === 'boolean') options[o.name] = o.value;
   }
-  return { ...base(i), command: i.commandName, options };
+  return options;
+}
+
+export function commandContext(i: ChatInputCommandInteraction): CommandContext {
+  return { ...base(i), command: i.commandName, options: rawOptions(i.options.data) };
 }
 
 export function buttonContext(i: ButtonInteraction): ButtonContext {
   return { ...base(i), customId: i.customId };
+}
+
+export function autocompleteContext(i: AutocompleteInteraction): AutocompleteContext {
+  const focused = i.options.getFocused(true);
+  return {
+    id: i.id,
+    command: i.commandName,
+    focused: { name: focused.name, value: String(focused.value ?? '') },
+    options: rawOptions(i.options.data),
+    async respondAutocomplete(choices) {
+      await i.respond(choices);
+    },
+  };
 }

@@ -3,12 +3,13 @@
  * It validates each interaction, enqueues a BullMQ job and then answers within Discord's 3 s (a deferral,
  * or an ephemeral notice); it never runs the model.
  */
-import { Client, Events, GatewayIntentBits, MessageFlags, type Interaction } from 'discord.js';
+import { Client, Events, GatewayIntentBits, MessageFlags, Status, type Interaction } from 'discord.js';
 import { loadConfigOrExit } from '../config.ts';
 import { serveHealth } from '../observe/http.ts';
 import { createLogger, logFatalErrors } from '../log.ts';
-import { buttonContext, commandContext } from './discord-context.ts';
-import { routeButton, routeCommand, SORRY } from './router.ts';
+import { loadRegistryOrExit } from '../models/startup.ts';
+import { autocompleteContext, buttonContext, commandContext } from './discord-context.ts';
+import { routeAutocomplete, routeButton, routeCommand, SORRY } from './router.ts';
 import { frontDoorServices } from './services.ts';
 import { clientShardOptions, shardCloseReason } from './shards.ts';
 
@@ -16,7 +17,9 @@ const config = loadConfigOrExit('bot');
 const log = createLogger('bard-bot', config.logLevel, [config.discordToken]);
 logFatalErrors(log);
 
-const services = frontDoorServices(config, log);
+// The models the commands offer; a job names one with its file's hash, which the workers check.
+const models = loadRegistryOrExit('bot', config, log);
+const services = frontDoorServices(config, log, models);
 const { svc } = services;
 
 // discord.js's Client rereads SHARD_COUNT from the environment (its ShardingManager's contract) when its own shardCount
@@ -45,8 +48,10 @@ async function handle(i: Interaction): Promise<void> {
   try {
     if (i.isChatInputCommand()) await routeCommand(commandContext(i), svc);
     else if (i.isButton()) await routeButton(buttonContext(i), svc);
+    else if (i.isAutocomplete()) await routeAutocomplete(autocompleteContext(i), svc);
     else return;
-    log.info({ interaction: i.id, kind: i.isButton() ? 'button' : 'command', ms: Date.now() - started }, 'interaction answered');
+    const kind = i.isButton() ? 'button' : i.isAutocomplete() ? 'autocomplete' : 'command';
+    log.info({ interaction: i.id, kind, ms: Date.now() - started }, 'interaction answered');
   } catch (e) {
     log.error({ interaction: i.id, err: (e as Error).message }, 'interaction failed');
     if (i.isRepliable() && !i.replied && !i.deferred) {
@@ -74,8 +79,10 @@ client.on(Events.ShardDisconnect, (event, shard) => {
   process.stderr.write(`bard bot: Discord closed shard ${shard} (code ${event.code}): ${reason}\n`);
   void shutdown('shard closed', 1);
 });
-// /healthz on HEALTH_PORT: 200 while the gateway session and Redis are both up.
-void serveHealth(config.healthPort, () => ({ discord: client.isReady(), redis: services.redisReady() }), log);
+// /healthz on HEALTH_PORT: 200 while every shard's gateway session and Redis are up (one shard reconnecting
+// means its servers go unanswered, so it counts).
+const allShardsReady = () => client.isReady() && client.ws.shards.size > 0 && client.ws.shards.every((s) => s.status === Status.Ready);
+void serveHealth(config.healthPort, () => ({ discord: allShardsReady(), redis: services.redisReady() }), log);
 
 async function shutdown(signal: string, exitCode = 0): Promise<void> {
   if (stopping) return;

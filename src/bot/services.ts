@@ -6,6 +6,7 @@
 import type { Redis } from 'ioredis';
 import type { Config } from '../config.ts';
 import type { Logger } from '../log.ts';
+import type { ModelRegistry } from '../models/registry.ts';
 import { BullProducer } from '../queue/producer.ts';
 import { producerConnection } from '../queue/redis.ts';
 import { randomSeed } from '../rnn/rng.ts';
@@ -23,7 +24,7 @@ export interface FrontDoorServices {
   close(): Promise<void>;
 }
 
-export function frontDoorServices(config: Config, log: Logger): FrontDoorServices {
+export function frontDoorServices(config: Config, log: Logger, models: ModelRegistry): FrontDoorServices {
   const redis = producerConnection(config.redisUrl);
   redis.on('error', (e) => log.warn({ err: e.message }, 'redis connection error'));
   const producer = new BullProducer(redis, config.queueName, config.prefix);
@@ -33,6 +34,7 @@ export function frontDoorServices(config: Config, log: Logger): FrontDoorService
   const svc: Services = {
     store: new RedisStore(storeRedis, config.prefix),
     producer,
+    models,
     settings: config,
     log,
     now: Date.now,

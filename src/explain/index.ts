@@ -47,7 +47,7 @@ export type {
   UnitReport,
   WhhInput,
 } from './explain.ts';
-export { summarise, type SummaryOptions } from './summary.ts';
+export { headline, summarise, type SummaryOptions } from './summary.ts';
 export { explanationChartSvg, renderExplanationChart } from './chart.ts';
 export { unescapeChars, nameChar, showChar } from './chars.ts';
 export { meanHiddenState, type AblationMode } from './ablation.ts';

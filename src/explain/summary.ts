@@ -190,3 +190,52 @@ function p(x: number | null): string {
   if (x === null) return 'n/a';
   return x !== 0 && x < 1e-4 ? x.toExponential(1) : x.toFixed(4);
 }
+
+/** A unit "carries the margin" alone from this share of it; three units "concentrate" it from CONCENTRATED. */
+export const ONE_UNIT = 0.4;
+export const CONCENTRATED = 0.5;
+
+/**
+ * The answer in three lines a person reads in five seconds: the probability, how concentrated the cause
+ * is (shares of the margin the 'after' input adds, over the units ranked by it), and the ablation in one
+ * sentence. summarise() gives the detail.
+ */
+export function headline(e: Explanation): [string, string, string] {
+  const after = nameChar(e.after);
+  const what = nextName(e.next);
+  const probability = `Probability: P(${what}) after "${tail(e.context, 24)}" is ${p(e.p_next)}.`;
+
+  const total = e.attribution.input_driven_total;
+  const units = e.top_units;
+  const share = (k: number) => units.slice(0, k).reduce((s, u) => s + u.input_driven, 0) / total;
+  const margin = `the ${f(total, 1)}-nat margin that ${after} adds`;
+  let cause: string;
+  if (!(total > 0) || units.length === 0) cause = `Cause: reading ${after} does not raise the margin here; it comes from the context and the output bias.`;
+  else if (share(1) >= ONE_UNIT) cause = `Cause: one unit, ${units[0].unit}, carries ${pct(share(1))} of ${margin}.`;
+  else if (units.length >= 3 && share(3) >= CONCENTRATED) {
+    cause = `Cause: concentrated: three units, ${units[0].unit}, ${units[1].unit} and ${units[2].unit}, carry ${pct(share(3))} of ${margin}.`;
+  } else {
+    const k = Math.min(10, units.length);
+    cause = `Cause: spread: the top ${k} units carry ${pct(share(k))} of ${margin}.`;
+  }
+
+  const base = e.ablation_curve.zero[0]?.p_next ?? e.p_next;
+  const zero = e.ablation.filter((r) => r.kind === 'cumulative' && r.mode === 'zero');
+  const control = e.ablation.find((r) => r.kind === 'control' && r.mode === 'zero');
+  const random = control ? `; ${control.units.length} random other units leave it at ${p(control.p_next)}` : '';
+  const halved = zero.find((r) => r.p_next < base / 2);
+  const last = zero[zero.length - 1];
+  let check: string;
+  if (halved) check = `Check: zeroing the top ${plural(halved.units.length, 'unit')} drops it from ${p(base)} to ${p(halved.p_next)}${random}.`;
+  else if (last) check = `Check: even zeroing the top ${plural(last.units.length, 'unit')} only moves it from ${p(base)} to ${p(last.p_next)}${random}: the rest of the network carries it.`;
+  else check = 'Check: no ablation was run.';
+  return [probability, cause, check];
+}
+
+function pct(x: number): string {
+  return `${Math.round(x * 100)}%`;
+}
+
+function plural(n: number, one: string): string {
+  return n === 1 ? `${one}` : `${n} ${one}s`;
+}

@@ -124,7 +124,10 @@ function renderRound(r: RoundReply): string {
 
 function renderRoundResult(r: RoundResultReply): string {
   const byLabel = new Map(r.entries.map((e) => [e.label, e]));
-  const describe = (l: string) => `**${l}** (temperature ${formatTemp(byLabel.get(l as never)!.temp)})`;
+  // A round across models reveals each entry's model with its temperature.
+  const acrossModels = new Set(r.entries.map((e) => e.model)).size > 1;
+  const played = (e: { temp: number; model: string }) => `${acrossModels ? `${cleanText(e.model)}, ` : ''}temperature ${formatTemp(e.temp)}`;
+  const describe = (l: string) => `**${l}** (${played(byLabel.get(l as never)!)})`;
   let verdict: string;
   if (r.winners.length === 0) verdict = 'Nobody voted.';
   else if (r.winners.length === 1) verdict = `The winner is ${describe(r.winners[0])} with ${byLabel.get(r.winners[0])!.votes} of ${plural(r.voters, 'vote')}.`;
@@ -132,14 +135,14 @@ function renderRoundResult(r: RoundResultReply): string {
   const header = `${mention(r.author.id)}'s round is over. ${verdict}`;
   const footer = `-# ${plural(r.voters, 'voter')} · model ${cleanText(r.model)}`;
   const entries = r.entries.map((e) => ({
-    title: `**${e.label}** · temperature ${formatTemp(e.temp)} · ${plural(e.votes, 'vote')}${r.winners.includes(e.label) ? ' 🏆' : ''}`,
+    title: `**${e.label}** · ${played(e)} · ${plural(e.votes, 'vote')}${r.winners.includes(e.label) ? ' 🏆' : ''}`,
     text: e.text,
   }));
   return layoutRound(header, r.prompt, entries, footer);
 }
 
 function renderExplanation(r: ExplanationReply): DiscordMessage[] {
-  const header = `${mention(r.requester.id)} asked why a colon is followed by a newline or a space:\n`;
+  const header = `${mention(r.requester.id)} asked ${r.question} (model ${cleanText(r.model)}):\n`;
   const parts = splitMessage(`${header}${cleanText(r.text)}`, MAX);
   return parts.map((content, i) => {
     const m = message(content, []);

@@ -45,12 +45,16 @@ export function renderTerminal(reply: Reply, style: TerminalStyle = PLAIN): stri
       const verdict =
         r.winners.length === 0 ? 'Nobody voted.' : r.winners.length === 1 ? `The winner is ${r.winners[0]}.` : `A tie between ${r.winners.join(' and ')}.`;
       const out = [`The round is over. ${verdict}`];
-      for (const e of r.entries) out.push(`  ${e.label}: temperature ${formatTemp(e.temp)}, ${plural(e.votes, 'vote')}${r.winners.includes(e.label) ? '  <- winner' : ''}`);
+      const acrossModels = new Set(r.entries.map((e) => e.model)).size > 1;
+      for (const e of r.entries) {
+        const model = acrossModels ? `${e.model}, ` : '';
+        out.push(`  ${e.label}: ${model}temperature ${formatTemp(e.temp)}, ${plural(e.votes, 'vote')}${r.winners.includes(e.label) ? '  <- winner' : ''}`);
+      }
       return out.join('\n');
     }
     case 'notice':
       return cleanText(reply.text);
     case 'explanation':
-      return `${cleanText(reply.text)}${reply.image ? style.dim(`\n[chart: ${reply.image.name}, ${reply.image.data.length} bytes]`) : ''}`;
+      return `${reply.requester.name} asked ${reply.question} (model ${reply.model}):\n${cleanText(reply.text)}${reply.image ? style.dim(`\n[chart: ${reply.image.name}, ${reply.image.data.length} bytes]`) : ''}`;
   }
 }

@@ -10,7 +10,7 @@
  *   bard_generation_chars_per_second          the same over the last 10 s, computed here (for a glance without PromQL)
  *   bard_batch_streams                        streams in the sampling batch now (the occupancy)
  *   bard_batch_in_flight / _queued / _capacity  streams priming or sampling / waiting for a slot / slots
- *   bard_batch_occupancy_ratio                mean streams per tick ÷ capacity over the last 10 s
+ *   bard_batch_occupancy_ratio                mean streams per tick ÷ one batch's slots (a batch per model per thread), last 10 s
  *   bard_batch_ticks_total, bard_batch_stream_ticks_total  ticks, and streams advanced summed over ticks
  *   bard_model_threads_ready                  model threads up
  * plus Node's default process metrics (CPU, memory, event-loop lag: it shows the loop stays free).
@@ -116,7 +116,7 @@ export class WorkerMetrics {
     gauge('bard_batch_capacity', 'Batch slots (streams at once) over all model threads', () => stats().capacity);
     gauge('bard_model_threads_ready', 'Model threads up and serving', () => stats().threadsReady);
     gauge('bard_generation_chars_per_second', 'Characters sampled per second over the last 10 s', () => this.window().charsPerSecond);
-    gauge('bard_batch_occupancy_ratio', 'Mean streams per tick ÷ capacity over the last 10 s', () => this.window().occupancy);
+    gauge('bard_batch_occupancy_ratio', 'Mean streams per tick ÷ the capacity of one batch (one per model per thread) over the last 10 s', () => this.window().occupancy);
 
     this.sample();
     this.timer = setInterval(() => this.sample(), 1000);
@@ -152,10 +152,12 @@ export class WorkerMetrics {
     const first = this.samples.find((s) => last.t - s.t <= this.windowMs) ?? last;
     const dt = (last.t - first.t) / 1000;
     const ticks = last.c.ticks - first.c.ticks;
-    const capacity = this.src.stats().capacity;
+    // A tick steps one batch (of one model, in one thread), so its fill is measured against one batch's slots.
+    const { capacity, batches } = this.src.stats();
+    const perBatch = capacity / Math.max(1, batches);
     return {
       charsPerSecond: dt > 0 ? (last.c.chars - first.c.chars) / dt : 0,
-      occupancy: ticks > 0 && capacity > 0 ? (last.c.streamTicks - first.c.streamTicks) / ticks / capacity : 0,
+      occupancy: ticks > 0 && perBatch > 0 ? (last.c.streamTicks - first.c.streamTicks) / ticks / perBatch : 0,
     };
   }
 

@@ -15,12 +15,11 @@ import { loadConfigOrExit } from '../config.ts';
 import { ANSI, PLAIN, renderTerminal } from '../format/terminal.ts';
 import { silentLogger } from '../log.ts';
 import { MemoryQueue } from '../queue/memory.ts';
-import type { Model } from '../rnn/model.ts';
+import { loadRegistryOrExit } from '../models/startup.ts';
 import { randomSeed } from '../rnn/rng.ts';
-import { loadSnapshot, SnapshotError } from '../snapshot/index.ts';
 import { MemoryStore } from '../store/memory.ts';
-import { colonExplainer } from '../worker/explain.ts';
-import { inProcessGenerator, modelName } from '../worker/generate.ts';
+import { inProcessExplainer } from '../worker/explain.ts';
+import { inProcessGenerator } from '../worker/generate.ts';
 import { runJob, type Poster } from '../worker/jobs.ts';
 import { parseLine } from './parse.ts';
 
@@ -29,15 +28,11 @@ const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
 const style = process.stdout.isTTY ? ANSI : PLAIN;
 const out = (s: string) => process.stdout.write(`${s}\n`);
 
-let model: Model;
-try {
-  if (interactive) process.stderr.write(`Loading ${config.snapshot}…\n`);
-  model = loadSnapshot(config.snapshot);
-} catch (e) {
-  const msg = e instanceof SnapshotError ? e.message : (e as Error).message;
-  process.stderr.write(`bard play: ${msg}\nPoint SNAPSHOT at a model file, e.g. SNAPSHOT=path/to/model.npz npm run play\n`);
-  process.exit(1);
-}
+if (interactive) process.stderr.write(`Loading ${config.models}…\n`);
+const log = silentLogger();
+const models = loadRegistryOrExit('play', config, log);
+// The job code resolves every model by name and hash first, so these only see names the registry has.
+const modelNamed = (name: string | undefined) => (name === undefined ? models.default : models.find(name)!).model;
 
 /** Discord markup in notices (timestamps, bold, code) → plain terminal text. */
 function plainNotice(s: string): string {
@@ -61,14 +56,13 @@ const terminalPoster: Poster = {
 
 const queue = new MemoryQueue((job, e) => out(`(job ${job.name} failed: ${(e as Error).message})`));
 const store = new MemoryStore();
-const log = silentLogger();
 const deps = {
-  generate: inProcessGenerator(model),
-  explainColon: colonExplainer(model),
+  generate: inProcessGenerator(modelNamed),
+  explain: inProcessExplainer(modelNamed),
+  models,
   store,
   poster: terminalPoster,
   producer: queue,
-  model: modelName(model, config.snapshot),
   stateTtlMs: config.stateTtlMs,
   now: Date.now,
   log,
@@ -78,6 +72,7 @@ queue.setRunner((job) => runJob(job, deps));
 const svc: Services = {
   store,
   producer: queue,
+  models,
   // One person at a terminal: no cooldowns.
   settings: { ...config, cooldown: { ...config.cooldown, userJobs: 0, channelJobs: 0 } },
   log,
@@ -98,6 +93,9 @@ function context(user: string): InteractionContext {
     async replyEphemeral(content) {
       out(`(only you see this) ${plainNotice(content)}`);
     },
+    async replyPublic(content) {
+      out(plainNotice(content));
+    },
     async defer() {},
   };
 }
@@ -105,10 +103,12 @@ function context(user: string): InteractionContext {
 const optionNames = Object.fromEntries(commands.map((c) => [c.data.name, (c.data.options ?? []).map((o) => o.name)]));
 
 const HELP = `Commands (as in Discord):
-  /bard prompt:"ROMEO:" temp:0.5 length:200     continue a text (temp ${LIMITS.tempMin}–${LIMITS.tempMax}, length ${LIMITS.lengthMin}–${LIMITS.lengthMax})
-  /bard-round prompt:"JULIET:" temps:"0.3 0.8 1.5" seconds:60
-  /bard-config temp:0.6 length:250              this channel's defaults (reset:true forgets them)
-  /why-colon                                    why a colon is followed by a newline or a space
+  /bard prompt:"ROMEO:" temp:0.5 length:200     continue a text (temp ${LIMITS.tempMin}–${LIMITS.tempMax}, length ${LIMITS.lengthMin}–${LIMITS.lengthMax}; model:NAME)
+  /bard-round prompt:"JULIET:" temps:"0.3 0.8 1.5" seconds:60    (or models:"a b", with or without temps)
+  /bard-config temp:0.6 length:250 model:NAME   this channel's defaults (reset:true forgets them)
+  /bard-models                                  the models, with their size and loss
+  /why-colon model:NAME                         why a colon is followed by a newline or a space
+  /why after:"the q" next:u                     why the last character of after is followed by next
 Buttons on the latest result: again | cooler | hotter | continue
 Rounds: vote A (or: vote B as juliet) | reveal
 help | quit`;
@@ -153,7 +153,7 @@ async function handle(line: string): Promise<boolean> {
 
 const rl = createInterface({ input: process.stdin, output: interactive ? process.stdout : undefined, terminal: interactive });
 if (interactive) {
-  out(`Bard (model ${deps.model}). Type help for the commands, quit to leave.`);
+  out(`Bard (models: ${models.cards.map((c) => c.name).join(', ')}). Type help for the commands, quit to leave.`);
   rl.setPrompt('bard> ');
   rl.prompt();
 }

@@ -5,10 +5,10 @@
  */
 import { z } from 'zod';
 import { CONTEXT_MAX, LIMITS } from '../bard/limits.ts';
-import { Actor, Id, Length, Seed, Target, Temp } from '../bard/state.ts';
+import { Actor, Id, Length, ModelRef, Seed, Target, Temp } from '../bard/state.ts';
 import { PRESS_ACTIONS } from '../bard/temperature.ts';
 
-export const JOB_NAMES = ['complete', 'round', 'reveal', 'why-colon'] as const;
+export const JOB_NAMES = ['complete', 'round', 'reveal', 'why-colon', 'why'] as const;
 export type JobName = (typeof JOB_NAMES)[number];
 
 /** A prompt of ≤ 1000 characters is ≤ 2000 UTF-16 units. */
@@ -23,6 +23,8 @@ export const CompleteJob = z.object({
   temp: Temp,
   length: Length,
   seed: Seed,
+  /** The model asked for (absent in jobs from older bots: the worker's default model). */
+  model: ModelRef.optional(),
   /** Present when a button made this job. */
   press: z
     .object({
@@ -44,25 +46,38 @@ export const RoundJob = z.object({
   author: Actor,
   prompt: Prompt,
   temps: z.array(Temp).min(LIMITS.roundTempsMin).max(LIMITS.roundTempsMax),
+  /** The model of each entry, in the order of `temps` (absent: the default model for all). */
+  models: z.array(ModelRef).min(LIMITS.roundTempsMin).max(LIMITS.roundTempsMax).optional(),
   seconds: z.number().int().min(1).max(LIMITS.roundSecondsMax),
   length: Length,
   seed: Seed,
-});
+}).refine((r) => !r.models || r.models.length === r.temps.length, { message: 'needs one model per temperature', path: ['models'] });
 export type RoundJob = z.infer<typeof RoundJob>;
 
 export const RevealJob = z.object({ roundId: Id });
 export type RevealJob = z.infer<typeof RevealJob>;
 
-export const WhyColonJob = z.object({ target: Target, requester: Actor });
+export const WhyColonJob = z.object({ target: Target, requester: Actor, model: ModelRef.optional() });
 export type WhyColonJob = z.infer<typeof WhyColonJob>;
+
+/** /why: why the last character of `after` is followed by `next`, on one model. */
+export const WhyJob = z.object({
+  target: Target,
+  requester: Actor,
+  model: ModelRef,
+  after: z.string().min(1).max(LIMITS.promptMax * 2),
+  next: z.string().min(1).max(2),
+});
+export type WhyJob = z.infer<typeof WhyJob>;
 
 export type Job =
   | { name: 'complete'; data: CompleteJob }
   | { name: 'round'; data: RoundJob }
   | { name: 'reveal'; data: RevealJob }
-  | { name: 'why-colon'; data: WhyColonJob };
+  | { name: 'why-colon'; data: WhyColonJob }
+  | { name: 'why'; data: WhyJob };
 
-const SCHEMAS = { complete: CompleteJob, round: RoundJob, reveal: RevealJob, 'why-colon': WhyColonJob } as const;
+const SCHEMAS = { complete: CompleteJob, round: RoundJob, reveal: RevealJob, 'why-colon': WhyColonJob, why: WhyJob } as const;
 
 export class InvalidJobError extends Error {
   override name = 'InvalidJobError';

@@ -9,13 +9,19 @@
 import { Worker } from 'node:worker_threads';
 import type { Model } from '../rnn/model.ts';
 import { ExplainError } from '../explain/index.ts';
-import type { ColonExplanation, ExplainColon } from '../worker/explain.ts';
+import type { Explain, ExplainQuery, ExplainResult } from '../worker/explain.ts';
 import type { Generate, GenerateRequest, Generated } from '../worker/generate.ts';
 import type { FromThread, ThreadData, ThreadStats, ToThread } from './protocol.ts';
 import type { ServeCounters, ServeOutcome, ServeRequest } from './scheduler.ts';
 
+/** A model the server serves, under the name requests use. */
+export interface ServedModel {
+  name: string;
+  model: Model;
+}
+
 export interface ModelServerOptions {
-  /** Streams in flight at once over all threads (WORKER_CONCURRENCY); more requests wait in the threads. */
+  /** Streams in flight at once over all threads, per model (WORKER_CONCURRENCY); more requests wait in the threads. */
   capacity: number;
   /** Model threads (SERVE_THREADS); each gets an equal share of the capacity. */
   threads?: number;
@@ -43,11 +49,14 @@ interface Pending {
 /** A thread that dies is replaced after this pause (no tight crash loop). */
 const RESPAWN_DELAY_MS = 500;
 
+/** The name a server started with a lone Model serves it under (requests that name no model get it). */
+export const DEFAULT_NAME = 'default';
+
 const ZERO: ServeCounters = { ticks: 0, streamTicks: 0, chars: 0, primedChars: 0, completed: 0, failed: 0 };
 
 class ModelThread {
   readonly pending = new Map<number, Pending>();
-  readonly explaining = new Map<number, { resolve: (e: ColonExplanation) => void; reject: (e: Error) => void }>();
+  readonly explaining = new Map<number, { resolve: (e: ExplainResult) => void; reject: (e: Error) => void }>();
   readonly ready: Promise<void>;
   stats: ThreadStats;
   /** Totals of the threads this one replaced, so counters never go down. */
@@ -63,7 +72,7 @@ class ModelThread {
     private readonly data: ThreadData,
     private readonly onExit: (err: Error) => void,
   ) {
-    this.stats = { counters: { ...ZERO }, inFlight: 0, sampling: 0, queued: 0, capacity: data.capacity };
+    this.stats = { counters: { ...ZERO }, inFlight: 0, sampling: 0, queued: 0, capacity: data.capacity * data.models.length, batches: data.models.length };
     this.ready = new Promise((resolve, reject) => {
       this.markReady = resolve;
       this.failStart = reject;
@@ -76,20 +85,20 @@ class ModelThread {
   }
 
   /** Sends a request; it fails at once while the thread is down (being replaced). */
-  request(req: ServeRequest): Promise<Generated> {
+  request(model: string, req: ServeRequest): Promise<Generated> {
     return new Promise<Generated>((resolve, reject) => {
       if (!this.isReady) return reject(new ModelThreadError('the model thread is restarting'));
       this.pending.set(req.id, { resolve, reject });
-      this.send({ type: 'generate', req });
+      this.send({ type: 'generate', model, req });
     });
   }
 
-  /** Asks the thread for /why-colon's answer (worked out from the weights there, once). */
-  explainColon(id: number): Promise<ColonExplanation> {
-    return new Promise<ColonExplanation>((resolve, reject) => {
+  /** Asks the thread for /why's answer (worked out from the weights there, and kept). */
+  explain(id: number, model: string, query: ExplainQuery): Promise<ExplainResult> {
+    return new Promise<ExplainResult>((resolve, reject) => {
       if (!this.isReady) return reject(new ModelThreadError('the model thread is restarting'));
       this.explaining.set(id, { resolve, reject });
-      this.send({ type: 'explain-colon', id });
+      this.send({ type: 'explain', id, model, query });
     });
   }
 
@@ -176,27 +185,26 @@ function add(a: ServeCounters, b: ServeCounters): ServeCounters {
 export class ModelServer {
   /** The one door to the model (see src/worker/generate.ts): prime on the context, sample, resolve with the text. */
   readonly generate: Generate;
-  /** /why-colon's answer, worked out in a model thread (never on this event loop). */
-  readonly explainColon: ExplainColon;
+  /** /why-colon's and /why's answers, worked out in a model thread (never on this event loop). */
+  readonly explain: Explain;
   private readonly threads: ModelThread[];
   private nextId = 1;
 
   private constructor(threads: ModelThread[]) {
     this.threads = threads;
     this.generate = (req) => this.request(req);
-    this.explainColon = () => (this.threads.find((t) => t.alive) ?? this.threads[0]).explainColon(this.nextId++);
+    this.explain = (model, q) => (this.threads.find((t) => t.alive) ?? this.threads[0]).explain(this.nextId++, model, q);
   }
 
-  /** Starts the threads and resolves once each has built its model and kernels. */
-  static async start(model: Model, opts: ModelServerOptions): Promise<ModelServer> {
+  /** Starts the threads and resolves once each has built its models and kernels. A lone Model is served as "default". */
+  static async start(models: Model | ServedModel[], opts: ModelServerOptions): Promise<ModelServer> {
+    const served = Array.isArray(models) ? models : [{ name: DEFAULT_NAME, model: models }];
+    if (served.length === 0) throw new RangeError('a model server needs at least one model');
     const n = opts.threads ?? 1;
     if (!Number.isInteger(n) || n < 1) throw new RangeError(`threads must be a positive whole number, got ${n}`);
     const share = Math.max(1, Math.ceil(opts.capacity / n));
     const data: ThreadData = {
-      params: model.params,
-      chars: [...model.chars],
-      h0: model.h0,
-      meta: model.meta,
+      models: served.map(({ name, model }) => ({ name, params: model.params, chars: [...model.chars], h0: model.h0, meta: model.meta })),
       capacity: share,
       primeStepsPerTick: opts.primeStepsPerTick,
       statsIntervalMs: opts.statsIntervalMs ?? 250,
@@ -218,6 +226,7 @@ export class ModelServer {
     let sampling = 0;
     let queued = 0;
     let capacity = 0;
+    let batches = 0;
     let outstanding = 0;
     let threadsReady = 0;
     for (const t of this.threads) {
@@ -226,10 +235,11 @@ export class ModelServer {
       sampling += t.stats.sampling;
       queued += t.stats.queued;
       capacity += t.stats.capacity;
+      batches += t.stats.batches;
       outstanding += t.pending.size;
       if (t.alive) threadsReady++;
     }
-    return { counters, inFlight, sampling, queued, capacity, outstanding, threads: this.threads.length, threadsReady };
+    return { counters, inFlight, sampling, queued, capacity, batches, outstanding, threads: this.threads.length, threadsReady };
   }
 
   /** True when every thread is up. */
@@ -246,6 +256,6 @@ export class ModelServer {
     const id = this.nextId++;
     let best = this.threads[0];
     for (const t of this.threads) if (t.alive && (!best.alive || t.pending.size < best.pending.size)) best = t;
-    return best.request({ id, context: req.context, temp: req.temp, length: req.length, seed: req.seed });
+    return best.request(req.model ?? DEFAULT_NAME, { id, context: req.context, temp: req.temp, length: req.length, seed: req.seed });
   }
 }

@@ -1,20 +1,31 @@
 /** Messages between the worker's event loop and its model thread (small: text in, text out). */
 import type { Params } from '../rnn/params.ts';
+import type { ExplainQuery } from '../worker/explain.ts';
 import type { ServeCounters, ServeOutcome, ServeRequest } from './scheduler.ts';
 
-/** What the thread needs to build its own copy of the model (structured-cloned once, at start). */
-export interface ThreadData {
+/** One model as a thread rebuilds it (structured-cloned once, at start). */
+export interface ThreadModel {
+  name: string;
   params: Params;
   chars: string[];
   h0: Float64Array | null;
   meta: Record<string, unknown>;
+}
+
+/** What the thread needs to build its own copy of every model. */
+export interface ThreadData {
+  models: ThreadModel[];
+  /** Streams in flight per model (each model has its own batch: streams of different models never share a product). */
   capacity: number;
   primeStepsPerTick?: number;
   /** How often a busy thread reports its counters. */
   statsIntervalMs: number;
 }
 
-export type ToThread = { type: 'generate'; req: ServeRequest } | { type: 'cancel'; id: number } | { type: 'explain-colon'; id: number };
+export type ToThread =
+  | { type: 'generate'; model: string; req: ServeRequest }
+  | { type: 'cancel'; model: string; id: number }
+  | { type: 'explain'; id: number; model: string; query: ExplainQuery };
 
 /** A snapshot of the thread's scheduler: running totals and what is in flight now. */
 export interface ThreadStats {
@@ -23,6 +34,8 @@ export interface ThreadStats {
   sampling: number;
   queued: number;
   capacity: number;
+  /** Batches that share the capacity: one per model in each thread. */
+  batches: number;
 }
 
 export type FromThread =

@@ -9,14 +9,14 @@ import type { Worker } from 'bullmq';
 import type { Logger } from 'pino';
 import { health, startObserveServer, type ObserveServer } from '../observe/http.ts';
 import { WorkerMetrics } from '../observe/worker-metrics.ts';
-import type { Model } from '../rnn/model.ts';
-import type { ExplainColon } from '../worker/explain.ts';
+import type { Explain } from '../worker/explain.ts';
 import type { Generate } from '../worker/generate.ts';
-import { ModelServer } from './model-server.ts';
+import { ModelServer, type ServedModel } from './model-server.ts';
 
 export interface ServingOptions {
-  model: Model;
-  /** Streams in flight at once: WORKER_CONCURRENCY. */
+  /** Every model the worker serves, by registry name (each gets its own batch in every thread). */
+  models: ServedModel[];
+  /** Streams in flight at once per model: WORKER_CONCURRENCY. */
   capacity: number;
   /** SERVE_THREADS. */
   threads: number;
@@ -40,13 +40,13 @@ export class Serving {
     readonly generate: Generate,
   ) {}
 
-  /** /why-colon, answered by a model thread. */
-  get explainColon(): ExplainColon {
-    return this.server.explainColon;
+  /** /why-colon and /why, answered by a model thread. */
+  get explain(): Explain {
+    return this.server.explain;
   }
 
   static async start(o: ServingOptions): Promise<Serving> {
-    const server = await ModelServer.start(o.model, {
+    const server = await ModelServer.start(o.models, {
       capacity: o.capacity,
       threads: o.threads,
       onThreadExit: (err) => o.log.error({ err: err.message }, 'model thread died; starting a new one'),

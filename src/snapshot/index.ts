@@ -12,6 +12,9 @@ export type { Checkpoint, OptimizerState, SaveOptions } from './snapshot.ts';
 /** <repo>/snapshots/bard.npz, found from this module's location so it works from any cwd. */
 export const DEFAULT_SNAPSHOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../snapshots/bard.npz');
 
+/** <repo>/snapshots: every model the bot and workers serve when BARD_MODELS is not set. */
+export const DEFAULT_MODELS = dirname(DEFAULT_SNAPSHOT);
+
 /** Reads a snapshot (ours, or a min-char-rnn / CSC321 .npz) as a Model. Throws SnapshotError. */
 export function loadSnapshot(path: string): Model {
   return readCheckpoint(path).model;
@@ -22,14 +25,22 @@ export function loadSnapshot(path: string): Model {
  * mWxh … mby, also found in min-char-rnn files), the step and the `extra` it saved.
  */
 export function readCheckpoint(path: string): Checkpoint {
-  let bytes: Uint8Array;
+  return checkpointFromBytes(path, readSnapshotBytes(path));
+}
+
+/** A snapshot file's bytes (for a content hash before parsing). Throws SnapshotError. */
+export function readSnapshotBytes(path: string): Uint8Array {
   try {
-    bytes = readFileSync(path);
+    return readFileSync(path);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     const problem = code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a directory, not a snapshot file' : `cannot read: ${(e as Error).message}`;
     throw new SnapshotError(path, problem, { cause: e });
   }
+}
+
+/** Parses bytes read from `path` (named in errors). Throws SnapshotError. */
+export function checkpointFromBytes(path: string, bytes: Uint8Array): Checkpoint {
   try {
     return checkpointFromArrays(readNpz(bytes));
   } catch (e) {

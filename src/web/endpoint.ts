@@ -16,11 +16,11 @@ import type { REST } from '@discordjs/rest';
 import { InteractionResponseType, InteractionType, type APIInteraction } from 'discord-api-types/v10';
 import type { Services } from '../bot/context.ts';
 import { BUSY } from '../bot/enqueue.ts';
-import { routeButton, routeCommand, SORRY } from '../bot/router.ts';
+import { routeAutocomplete, routeButton, routeCommand, SORRY } from '../bot/router.ts';
 import type { Logger } from '../log.ts';
 import { health } from '../observe/http.ts';
 import type { Deliveries } from './deliveries.ts';
-import { buttonContextOf, commandContextOf, ephemeral, Responder, type InteractionResponse } from './interaction-context.ts';
+import { autocompleteContextOf, buttonContextOf, commandContextOf, ephemeral, Responder, type InteractionResponse } from './interaction-context.ts';
 import type { Rejection, WebMetrics } from './metrics.ts';
 import type { SignatureVerifier } from './signature.ts';
 
@@ -145,8 +145,15 @@ export class InteractionEndpoint {
   private async answer(i: APIInteraction): Promise<{ answer: InteractionResponse; outcome: 'answered' | 'repeat'; kind: string }> {
     const kind = i.type === InteractionType.ApplicationCommand ? 'command' : i.type === InteractionType.MessageComponent ? 'button' : `type-${i.type}`;
     if (i.type === InteractionType.ApplicationCommandAutocomplete) {
-      // No command offers autocomplete choices yet.
-      return { answer: { type: InteractionResponseType.ApplicationCommandAutocompleteResult, data: { choices: [] } }, outcome: 'answered', kind };
+      // Suggestions from the registry: no state, no job, nothing to claim; the choices are the response.
+      const responder = new Responder(this.o.rest, this.o.appId, i.token, this.o.log);
+      try {
+        await routeAutocomplete(autocompleteContextOf(i, responder)!, this.o.svc);
+      } catch (e) {
+        this.o.log.error({ interaction: i.id, err: (e as Error).message }, 'autocomplete failed');
+      }
+      responder.answer({ type: InteractionResponseType.ApplicationCommandAutocompleteResult, data: { choices: [] } });
+      return { answer: await responder.first, outcome: 'answered', kind: 'autocomplete' };
     }
     let claim;
     try {

@@ -6,7 +6,7 @@
 import type { REST } from '@discordjs/rest';
 import { InteractionResponseType, InteractionType, MessageFlags, Routes, type APIInteraction } from 'discord-api-types/v10';
 import type { RawOptions } from '../bard/options.ts';
-import type { ButtonContext, CommandContext, InteractionContext } from '../bot/context.ts';
+import type { AutocompleteContext, ButtonContext, CommandContext, InteractionContext } from '../bot/context.ts';
 import type { Logger } from '../log.ts';
 
 /** What the endpoint sends back in the HTTP response: Discord's interaction response object. */
@@ -89,20 +89,44 @@ function base(i: APIInteraction, responder: Responder): InteractionContext {
     guildId: i.guild_id ?? null,
     canManageChannels: canManage(i),
     replyEphemeral: (content) => responder.say(content),
+    async replyPublic(content) {
+      const message = { type: InteractionResponseType.ChannelMessageWithSource, data: { content, allowed_mentions: NO_MENTIONS } };
+      if (!responder.answer(message)) throw new Error('the interaction was answered already');
+    },
     async defer() {
       if (!responder.answer(DEFERRED)) throw new Error('the interaction was answered already');
     },
   };
 }
 
+function rawOptions(data: readonly { name: string; value?: unknown }[]): RawOptions {
+  const options: RawOptions = {};
+  for (const o of data) {
+    if (typeof o.value === 'string' || typeof o.value === 'number' || typeof o.value === 'boolean') options[o.name] = o.value;
+  }
+  return options;
+}
+
 /** A slash command's context, or null for any other kind of interaction. */
 export function commandContextOf(i: APIInteraction, responder: Responder): CommandContext | null {
   if (i.type !== InteractionType.ApplicationCommand || i.data.type !== 1) return null;
-  const options: RawOptions = {};
-  for (const o of i.data.options ?? []) {
-    if ('value' in o && (typeof o.value === 'string' || typeof o.value === 'number' || typeof o.value === 'boolean')) options[o.name] = o.value;
-  }
-  return { ...base(i, responder), command: i.data.name, options };
+  return { ...base(i, responder), command: i.data.name, options: rawOptions(i.data.options ?? []) };
+}
+
+/** An autocomplete interaction's context (its choices are the HTTP response), or null for any other kind. */
+export function autocompleteContextOf(i: APIInteraction, responder: Responder): AutocompleteContext | null {
+  if (i.type !== InteractionType.ApplicationCommandAutocomplete) return null;
+  const options = (i.data.options ?? []) as { name: string; value?: unknown; focused?: boolean }[];
+  const focused = options.find((o) => o.focused);
+  return {
+    id: i.id,
+    command: i.data.name,
+    focused: { name: focused?.name ?? '', value: String(focused?.value ?? '') },
+    options: rawOptions(options),
+    async respondAutocomplete(choices) {
+      if (!responder.answer({ type: InteractionResponseType.ApplicationCommandAutocompleteResult, data: { choices } })) throw new Error('the interaction was answered already');
+    },
+  };
 }
 
 /** A button press's context, or null for any other kind of interaction. */

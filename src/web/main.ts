@@ -10,6 +10,7 @@ import { REST } from '@discordjs/rest';
 import { frontDoorServices } from '../bot/services.ts';
 import { loadConfigOrExit } from '../config.ts';
 import { createLogger, logFatalErrors } from '../log.ts';
+import { loadRegistryOrExit } from '../models/startup.ts';
 import { Deliveries } from './deliveries.ts';
 import { InteractionEndpoint } from './endpoint.ts';
 import { WebMetrics } from './metrics.ts';
@@ -19,7 +20,8 @@ const config = loadConfigOrExit('web');
 const log = createLogger('bard-web', config.logLevel, [config.discordToken]);
 logFatalErrors(log);
 
-const services = frontDoorServices(config, log);
+// The models the commands offer; a job names one with its file's hash, which the workers check.
+const services = frontDoorServices(config, log, loadRegistryOrExit('web', config, log));
 const rest = new REST({ version: '10', retries: 0, ...(config.discordApiUrl ? { api: config.discordApiUrl } : {}) });
 const endpoint = new InteractionEndpoint({
   verifier: new SignatureVerifier(config.publicKey!),

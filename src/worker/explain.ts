@@ -1,28 +1,66 @@
-import { explainPair, renderExplanationChart, summarise } from '../explain/index.ts';
+import { explainPair, headline, renderExplanationChart, summarise } from '../explain/index.ts';
 import type { Model } from '../rnn/model.ts';
 
-export interface ColonExplanation {
+/** /why-colon and /why: why `after` (the last character of `context`) is followed by a character of `next`. */
+export interface ExplainQuery {
+  after: string;
+  next: string;
+  /** The text read before the prediction, ending with `after`; the built-in contexts when absent. */
+  context?: string;
+}
+
+export interface ExplainResult {
   text: string;
   image: { name: string; data: Uint8Array };
 }
 
-export type ExplainColon = () => Promise<ColonExplanation>;
+/** An explanation as a job dependency: which model, which question. */
+export type Explain = (model: string, q: ExplainQuery) => Promise<ExplainResult>;
 
-/** /why-colon: why the model follows ':' with a newline or a space, worked out from its weights (synchronous). */
-export function explainColon(model: Model): ColonExplanation {
-  const e = explainPair(model, { after: ':', next: '\n ' });
-  return { text: summarise(e, { detail: 3 }), image: { name: 'why-colon.png', data: new Uint8Array(renderExplanationChart(e)) } };
+export const COLON_QUERY: ExplainQuery = { after: ':', next: '\n ' };
+
+/** Works out the answer from the weights (synchronous): the three-line headline, then the detail. Throws ExplainError. */
+export function explainQuery(model: Model, q: ExplainQuery): ExplainResult {
+  const e = explainPair(model, { after: q.after, next: q.next, context: q.context });
+  const name = q.after === ':' && q.next === '\n ' && q.context === undefined ? 'why-colon.png' : 'why.png';
+  return { text: `${headline(e).join('\n')}\n\n${summarise(e, { detail: 3 })}`, image: { name, data: new Uint8Array(renderExplanationChart(e)) } };
 }
 
-/** explainColon as a job dependency. The answer depends only on the model, so each worker computes it once. */
-export function colonExplainer(model: Model): ExplainColon {
-  let cached: Promise<ColonExplanation> | null = null;
-  return () =>
-    (cached ??= Promise.resolve()
-      .then(() => explainColon(model))
-      .catch((e: unknown) => {
-        // A failure is not kept: the next request works it out again.
-        cached = null;
-        throw e;
-      }));
+/** Answers depend only on the model and the question; the last few are kept. */
+const CACHE_SIZE = 32;
+
+/**
+ * A cache of explanations keyed by model and question, shared by the in-process explainer and the model
+ * threads. Callers forget a failure, so the next request works it out again.
+ */
+export class ExplainCache<T> {
+  private readonly entries = new Map<string, T>();
+
+  get(model: string, q: ExplainQuery, work: () => T): T {
+    const key = JSON.stringify([model, q.after, q.next, q.context ?? null]);
+    const hit = this.entries.get(key);
+    if (hit !== undefined) return hit;
+    const value = work();
+    this.entries.set(key, value);
+    if (this.entries.size > CACHE_SIZE) this.entries.delete(this.entries.keys().next().value!);
+    return value;
+  }
+
+  forget(model: string, q: ExplainQuery): void {
+    this.entries.delete(JSON.stringify([model, q.after, q.next, q.context ?? null]));
+  }
+}
+
+/** explainQuery as a job dependency, in this process (`npm run play`, tests). */
+export function inProcessExplainer(models: (name: string) => Model): Explain {
+  const cache = new ExplainCache<Promise<ExplainResult>>();
+  return (name, q) =>
+    cache.get(name, q, () =>
+      Promise.resolve()
+        .then(() => explainQuery(models(name), q))
+        .catch((e: unknown) => {
+          cache.forget(name, q);
+          throw e;
+        }),
+    );
 }

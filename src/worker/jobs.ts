@@ -8,11 +8,12 @@ import { CONTEXT_MAX } from '../bard/limits.ts';
 import type { Reply } from '../bard/replies.ts';
 import { tally } from '../bard/replies.ts';
 import { keys, LABELS, RoundState, type ResultState, type Target } from '../bard/state.ts';
-import type { CompleteJob, Job, JobProducer, RevealJob, RoundJob, WhyColonJob } from '../queue/jobs.ts';
+import type { ModelRegistry } from '../models/registry.ts';
+import type { CompleteJob, Job, JobProducer, RevealJob, RoundJob, WhyColonJob, WhyJob } from '../queue/jobs.ts';
 import { Rng } from '../rnn/rng.ts';
 import { getJson, setJson, type Store } from '../store/store.ts';
-import { ExplainError } from '../explain/index.ts';
-import type { ExplainColon } from './explain.ts';
+import { ExplainError, nameChar } from '../explain/index.ts';
+import { COLON_QUERY, type Explain, type ExplainQuery } from './explain.ts';
 import type { Generate } from './generate.ts';
 
 /** Shows a reply as the response to an interaction (edits the deferred reply, adds follow-ups). Must be idempotent. */
@@ -22,12 +23,13 @@ export interface Poster {
 
 export interface JobDeps {
   generate: Generate;
-  explainColon: ExplainColon;
+  explain: Explain;
+  /** The models this process serves: a job's model (name and file hash) is checked against them. */
+  models: ModelRegistry;
   store: Store;
   poster: Poster;
   /** For scheduling a round's reveal. */
   producer: JobProducer;
-  model: string;
   stateTtlMs: number;
   now: () => number;
   log: Logger;
@@ -43,6 +45,8 @@ export async function runJob(job: Job, deps: JobDeps): Promise<void> {
       return runReveal(job.data, deps);
     case 'why-colon':
       return runWhyColon(job.data, deps);
+    case 'why':
+      return runWhy(job.data, deps);
   }
 }
 
@@ -60,9 +64,17 @@ async function runComplete(d: CompleteJob, deps: JobDeps): Promise<void> {
   const previous = continuing ? (d.press?.previous ?? '') : '';
   // Re-priming on prompt + text so far reproduces the state where the text stopped (each sampled
   // character was fed exactly once), so Continue needs no stored hidden state.
-  const g = await deps.generate({ context: d.prompt + previous, temp: d.temp, length: d.length, seed: d.seed });
+  const { card } = deps.models.resolve(d.model);
+  const g = await deps.generate({ model: card.name, context: d.prompt + previous, temp: d.temp, length: d.length, seed: d.seed });
   const ref = d.target.interactionId;
-  const state: ResultState = { author: d.author, prompt: d.prompt, text: tail(previous + g.continuation, CONTEXT_MAX), temp: d.temp, length: d.length };
+  const state: ResultState = {
+    author: d.author,
+    prompt: d.prompt,
+    text: tail(previous + g.continuation, CONTEXT_MAX),
+    temp: d.temp,
+    length: d.length,
+    model: { name: card.name, hash: card.hash },
+  };
   // Saved before posting, so a button pressed the moment the reply appears finds its state.
   await setJson(deps.store, keys.result(ref), state, deps.stateTtlMs);
   await deps.poster.show(d.target, {
@@ -73,7 +85,7 @@ async function runComplete(d: CompleteJob, deps: JobDeps): Promise<void> {
     temp: d.temp,
     length: d.length,
     seed: d.seed,
-    model: deps.model,
+    model: card.name,
     ref,
     dropped: g.dropped,
     press: d.press && {
@@ -98,18 +110,25 @@ function shuffled<T>(xs: readonly T[], rng: Rng): T[] {
 async function runRound(d: RoundJob, deps: JobDeps): Promise<void> {
   const id = d.target.interactionId;
   const rng = new Rng(d.seed);
-  const temps = shuffled(d.temps, rng);
-  const seeds = temps.map(() => Math.floor(rng.next() * 0x100000000));
-  // All entries at once: a batching worker steps them together (each text depends only on its own seed).
-  const texts = (await Promise.all(temps.map((temp, i) => deps.generate({ context: d.prompt, temp, length: d.length, seed: seeds[i] })))).map((g) => g.continuation);
+  // Every model is checked before any text is made: a round never mixes in a model that was not asked for.
+  const names = d.temps.map((_, i) => deps.models.resolve(d.models?.[i]).card.name);
+  const plays = shuffled(
+    d.temps.map((temp, i) => ({ temp, model: names[i] })),
+    rng,
+  );
+  const seeds = plays.map(() => Math.floor(rng.next() * 0x100000000));
+  // All entries at once: a batching worker steps each model's entries together (each text depends only on its own seed).
+  const texts = (await Promise.all(plays.map((e, i) => deps.generate({ model: e.model, context: d.prompt, temp: e.temp, length: d.length, seed: seeds[i] })))).map(
+    (g) => g.continuation,
+  );
   const fresh: RoundState = {
     id,
     target: d.target,
     requester: d.author,
     prompt: d.prompt,
-    model: deps.model,
+    model: modelList(names),
     length: d.length,
-    entries: temps.map((temp, i) => ({ label: LABELS[i], temp, seed: seeds[i], text: texts[i] })),
+    entries: plays.map((e, i) => ({ label: LABELS[i], temp: e.temp, seed: seeds[i], text: texts[i], model: e.model })),
     endsAt: Math.round(deps.now() + d.seconds * 1000),
   };
   // A re-run (at-least-once delivery) keeps the first run's state, and so its closing time.
@@ -154,20 +173,38 @@ async function runReveal(d: RevealJob, deps: JobDeps): Promise<void> {
     prompt: round.prompt,
     model: round.model,
     length: round.length,
-    entries: round.entries.map((e) => ({ label: e.label, text: e.text, temp: e.temp, votes: t.counts[e.label] ?? 0 })),
+    entries: round.entries.map((e) => ({ label: e.label, text: e.text, temp: e.temp, model: e.model ?? round.model, votes: t.counts[e.label] ?? 0 })),
     voters: t.voters,
     winners: t.winners,
   });
 }
 
+/** "a" or "a and b": the models a round draws from (which wrote which stays hidden until the reveal). */
+function modelList(names: string[]): string {
+  const unique = [...new Set(names)];
+  const text = unique.length === 1 ? unique[0] : `${unique.slice(0, -1).join(', ')} and ${unique[unique.length - 1]}`;
+  return text.slice(0, 100);
+}
+
 async function runWhyColon(d: WhyColonJob, deps: JobDeps): Promise<void> {
+  await explainFor(d, deps, COLON_QUERY, 'why a colon is followed by a newline or a space');
+}
+
+async function runWhy(d: WhyJob, deps: JobDeps): Promise<void> {
+  const chars = [...d.after];
+  const q: ExplainQuery = { after: chars[chars.length - 1], next: d.next, context: d.after };
+  await explainFor(d, deps, q, `why ${nameChar(q.after)} is followed by ${nameChar(d.next)}`);
+}
+
+async function explainFor(d: WhyColonJob | WhyJob, deps: JobDeps, q: ExplainQuery, question: string): Promise<void> {
+  const { card } = deps.models.resolve(d.model);
   let e;
   try {
-    e = await deps.explainColon();
+    e = await deps.explain(card.name, q);
   } catch (err) {
-    // A model without ':' (or without both newline and space) cannot be asked: say so rather than retry.
+    // A question this model cannot be asked (a character outside its vocabulary): say so rather than retry.
     if (!(err instanceof ExplainError)) throw err;
-    return deps.poster.show(d.target, { kind: 'notice', text: `This model cannot answer that: ${err.message}.` });
+    return deps.poster.show(d.target, { kind: 'notice', text: `The model ${card.name} cannot answer that: ${err.message}.` });
   }
-  await deps.poster.show(d.target, { kind: 'explanation', requester: d.requester, text: e.text, image: e.image });
+  await deps.poster.show(d.target, { kind: 'explanation', requester: d.requester, question, model: card.name, text: e.text, image: e.image });
 }

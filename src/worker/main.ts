@@ -1,6 +1,7 @@
 /**
- * `npm run worker`: a BullMQ worker. Loads the snapshot once, then for each job validates the payload,
- * runs the model and posts the result to Discord over REST. Run as many as you like, on as many
+ * `npm run worker`: a BullMQ worker. Loads every model in BARD_MODELS once, then for each job validates the
+ * payload, checks it names a model this worker has (the very file: name and hash), runs that model and posts
+ * the result to Discord over REST. Run as many as you like, on as many
  * machines, against one Redis. SIGTERM: stop taking jobs, let active ones finish within a bound, exit.
  */
 import { REST } from '@discordjs/rest';
@@ -10,25 +11,18 @@ import { createLogger, logFatalErrors } from '../log.ts';
 import { InvalidJobError, parseJob } from '../queue/jobs.ts';
 import { BullProducer } from '../queue/producer.ts';
 import { workerConnection } from '../queue/redis.ts';
-import type { Model } from '../rnn/model.ts';
-import { loadSnapshot, SnapshotError } from '../snapshot/index.ts';
+import { ModelUnavailableError } from '../models/registry.ts';
 import { Serving } from '../serve/worker-serving.ts';
 import { RedisStore } from '../store/redis.ts';
 import { DiscordPoster, DiscordRejectedError, DiscordUnavailableError } from './discord-poster.ts';
-import { modelName } from './generate.ts';
 import { runJob, targetOf, type JobDeps } from './jobs.ts';
+import { loadRegistryOrExit } from '../models/startup.ts';
 
 const config = loadConfigOrExit('worker');
 const log = createLogger('bard-worker', config.logLevel, [config.discordToken]);
 logFatalErrors(log);
 
-let model: Model;
-try {
-  model = loadSnapshot(config.snapshot);
-} catch (e) {
-  process.stderr.write(`bard worker: ${e instanceof SnapshotError ? e.message : `cannot load ${config.snapshot}: ${(e as Error).message}`}\n`);
-  process.exit(1);
-}
+const models = loadRegistryOrExit('worker', config, log);
 
 const redis = workerConnection(config.redisUrl);
 redis.on('error', (e) => log.warn({ err: e.message }, 'redis connection error'));
@@ -44,14 +38,13 @@ const rest = new REST({ version: '10', retries: 0, ...api }).setToken(config.dis
 // a burst of results is posted at once instead of 50 a second (per-route limits from Discord still apply).
 const webhookRest = new REST({ version: '10', retries: 0, globalRequestsPerSecond: Number.MAX_SAFE_INTEGER, ...api });
 const poster = new DiscordPoster(rest, config.appId, store, { log, recordTtlMs: config.stateTtlMs, webhookRest });
-const name = modelName(model, config.snapshot);
 
 // The model runs in worker threads that batch every stream in flight; this event loop only passes messages,
 // so lock renewal, Redis and Discord stay responsive. /metrics and /healthz are served on METRICS_PORT.
 let serving: Serving;
 try {
   serving = await Serving.start({
-    model,
+    models: models.entries.map((e) => ({ name: e.card.name, model: e.model })),
     capacity: config.workerConcurrency,
     threads: config.serveThreads,
     metricsPort: config.metricsPort,
@@ -66,11 +59,11 @@ try {
 
 const deps: JobDeps = {
   generate: serving.generate,
-  explainColon: serving.explainColon,
+  explain: serving.explain,
+  models,
   store,
   poster,
   producer,
-  model: name,
   stateTtlMs: config.stateTtlMs,
   now: Date.now,
   log,
@@ -97,13 +90,15 @@ async function processJob(bull: BullJob): Promise<void> {
     log.info({ jobId: bull.id, job: job.name, ms: Date.now() - started }, 'job done');
   } catch (e) {
     // A request Discord refused would be refused again: no retry. Discord being down: retry later.
-    const refused = e instanceof DiscordRejectedError;
+    // A model this worker lacks (or has another file of) would be lacking again: no retry, and the user is told.
+    const refused = e instanceof DiscordRejectedError || e instanceof ModelUnavailableError;
     const last = refused || bull.attemptsMade + 1 >= (bull.opts.attempts ?? 1);
     log.error({ jobId: bull.id, job: job.name, attempt: bull.attemptsMade + 1, last, err: (e as Error).message }, 'job failed');
     const target = targetOf(job);
     // No notice when Discord itself is failing: it would fail the same way.
     if (last && target && !(e instanceof DiscordUnavailableError)) {
-      await poster.show(target, { kind: 'notice', text: LOST_THREAD }).catch(() => {});
+      const text = e instanceof ModelUnavailableError ? e.message : LOST_THREAD;
+      await poster.show(target, { kind: 'notice', text }).catch((err: Error) => log.warn({ jobId: bull.id, err: err.message }, 'could not post the failure notice'));
     }
     throw refused ? new UnrecoverableError((e as Error).message) : e;
   }
@@ -133,7 +128,7 @@ worker.on('failed', (bull, err) => {
   if (target) void poster.show(target, { kind: 'notice', text: LOST_THREAD }).catch(() => {});
 });
 worker.on('ready', () =>
-  log.info({ queue: config.queueName, prefix: config.prefix, model: name, concurrency: config.workerConcurrency, threads: config.serveThreads }, 'worker ready'),
+  log.info({ queue: config.queueName, prefix: config.prefix, models: models.cards.map((c) => `${c.name}@${c.hash}`), concurrency: config.workerConcurrency, threads: config.serveThreads }, 'worker ready'),
 );
 
 let stopping = false;

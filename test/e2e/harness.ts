@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
-import type { FakeDiscord } from '../fake-discord/index.ts';
+import type { FakeDiscord, RecordedRequest } from '../fake-discord/index.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const REPO = path.resolve(here, '../..');
@@ -143,6 +143,16 @@ export async function cleanPrefix(prefix: string): Promise<number> {
     redis.disconnect();
   }
   return n;
+}
+
+/**
+ * A worker's edit that reached Discord before the front door's deferral: Discord (and the fake) answer
+ * 404 10015 until the interaction is acknowledged, and the worker tries again (the front door enqueues
+ * first, then defers). Expected, not a refusal.
+ */
+export function beforeItsDeferral(fake: FakeDiscord, r: RecordedRequest): boolean {
+  const ix = r.interactionId ? fake.interaction(r.interactionId) : undefined;
+  return r.route === 'webhookEditMessage' && r.status === 404 && r.response?.code === 10015 && !!ix && (ix.ackAt === null || r.time <= ix.ackAt);
 }
 
 /** Splits a /bard reply into its parts: header, the bold prompt, the continuation (unescaped), the footer. */

@@ -34,6 +34,7 @@ const BARD_COMMAND = {
     { type: 3, name: 'prompt', description: 'Text to continue', required: true, max_length: 1000 },
     { type: 10, name: 'temp', description: 'Temperature', min_value: 0.05, max_value: 5 },
     { type: 4, name: 'length', description: 'Characters to generate', min_value: 20, max_value: 1500 },
+    { type: 3, name: 'model', description: 'Which model', autocomplete: true },
   ],
 };
 
@@ -159,6 +160,32 @@ describe('discord.js against the fake', () => {
       ['original', 'first', true],
       ['followup', 'second', false],
     ]);
+  });
+
+  it('autocomplete: the focused option and its partial value reach discord.js; respond() is recorded, limits enforced', async () => {
+    const seen = handleNext(async (i) => {
+      if (!i.isAutocomplete()) throw new Error('expected an autocomplete interaction');
+      const focused = i.options.getFocused(true);
+      await i.respond([{ name: `${focused.value}-one · H 250`, value: `${focused.value}-one` }]);
+      return { command: i.commandName, focused: focused.name, value: focused.value, prompt: i.options.getString('prompt') };
+    });
+    const ix = fake.injectAutocomplete({ name: 'bard', options: { prompt: 'ROMEO:' }, focused: { name: 'model', value: 'ba' } });
+    expect(await seen).toEqual({ command: 'bard', focused: 'model', value: 'ba', prompt: 'ROMEO:' });
+    await fake.waitUntil(() => fake.interaction(ix.id)!.ack === 'autocomplete');
+    expect(fake.interaction(ix.id)!.choices).toEqual([{ name: 'ba-one · H 250', value: 'ba-one' }]);
+    expect(fake.messagesFor(ix.id)).toEqual([]);
+
+    // 26 choices, or a name over 100 characters: refused as Discord refuses them.
+    for (const choices of [Array.from({ length: 26 }, (_, k) => ({ name: `m${k}`, value: `m${k}` })), [{ name: 'x'.repeat(101), value: 'x' }]]) {
+      const err = handleNext(async (i) => {
+        if (!i.isAutocomplete()) throw new Error('expected an autocomplete interaction');
+        return i.respond(choices).then(() => null, (e: unknown) => e);
+      });
+      fake.injectAutocomplete({ name: 'bard', focused: { name: 'model', value: '' } });
+      const e = await err;
+      expect(e).toBeInstanceOf(DiscordAPIError);
+      expect((e as DiscordAPIError).code).toBe(50035);
+    }
   });
 
   it('buttons: deferUpdate + editReply, then update, edit the message the button is on', async () => {

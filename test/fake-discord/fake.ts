@@ -80,6 +80,15 @@ export interface ButtonInput extends InteractionCommon {
   messageId?: string;
 }
 
+export interface AutocompleteInput extends InteractionCommon {
+  /** The command being typed. */
+  name: string;
+  /** Values typed so far in the other options (typed as for injectSlashCommand). */
+  options?: Record<string, OptionValue>;
+  /** The option the user is typing in, and its partial value. */
+  focused: { name: string; value: string };
+}
+
 export type Injected = InteractionState & {
   /** How many live gateway sessions received the dispatch (0: kept for a RESUME); 1 when POSTed to the endpoint. */
   delivered: number;
@@ -322,6 +331,16 @@ export class FakeDiscord extends EventEmitter implements RestHost, DeliveryHost 
     }
     const data = { custom_id: input.customId, component_type: 2 };
     return this.inject(3, { ...input, channelId }, data, { customId: input.customId, sourceMessageId: source.id, message: this.messageJson(source) });
+  }
+
+  /** Dispatches an autocomplete interaction (type 4): the focused option carries `focused: true` and a string value. */
+  injectAutocomplete(input: AutocompleteInput): Injected {
+    const cmd = this.findCommand(input.name, this.placeOf(input).guildId);
+    const typed = this.typedOptions(input.name, cmd, input.options ?? {});
+    const focused = this.typedOptions(input.name, cmd, { [input.focused.name]: input.focused.value })[0];
+    const data: Record<string, unknown> = { id: cmd?.id ?? snowflake(), name: input.name, type: 1, options: [...typed.filter((o) => o.name !== focused.name), { ...focused, focused: true }] };
+    if (cmd?.guild_id) data.guild_id = cmd.guild_id;
+    return this.inject(4, input, data, { commandName: input.name });
   }
 
   /** The live state of an interaction (ack, original message id, follow-ups). */
@@ -567,7 +586,7 @@ export class FakeDiscord extends EventEmitter implements RestHost, DeliveryHost 
     });
   }
 
-  private inject(type: 2 | 3, input: InteractionCommon, data: Record<string, unknown>, extra: { commandName?: string; customId?: string; sourceMessageId?: string; message?: unknown }): Injected {
+  private inject(type: 2 | 3 | 4, input: InteractionCommon, data: Record<string, unknown>, extra: { commandName?: string; customId?: string; sourceMessageId?: string; message?: unknown }): Injected {
     const user = input.user ?? this.users.alice;
     const { guildId, channelId, channelJson } = this.placeOf(input);
     const permissions = (input.permissions ?? DEFAULT_MEMBER_PERMISSIONS).toString();

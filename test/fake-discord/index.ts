@@ -1,5 +1,5 @@
 export { FakeDiscord } from './fake.ts';
-export type { FakeDiscordOptions, SlashCommandInput, ButtonInput, Injected, RawOption, OptionValue, InteractionCommon } from './fake.ts';
+export type { FakeDiscordOptions, SlashCommandInput, ButtonInput, AutocompleteInput, Injected, RawOption, OptionValue, InteractionCommon } from './fake.ts';
 export type { FaultSpec, FaultHandle, PathMatcher } from './faults.ts';
 export type { GatewayStats } from './gateway.ts';
 export type { Pings } from './mentions.ts';

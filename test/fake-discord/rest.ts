@@ -131,6 +131,9 @@ route('POST', '/interactions/:interactionId/:token/callback', 'interactionCallba
   const body: Json = req.body ?? {};
   const data: Json = body.data ?? {};
   const isComponent = ix.type === 3;
+  const isAutocomplete = ix.type === 4;
+  // An autocomplete interaction takes only choices (8); nothing else takes them.
+  if (isAutocomplete !== (body.type === 8)) throw invalidCallbackType(body.type);
   let message: StoredMessage | undefined;
   switch (body.type) {
     case 4: // CHANNEL_MESSAGE_WITH_SOURCE
@@ -162,6 +165,14 @@ route('POST', '/interactions/:interactionId/:token/callback', 'interactionCallba
       ix.ack = 'modal';
       ix.modal = data;
       break;
+    case 8: {
+      // APPLICATION_COMMAND_AUTOCOMPLETE_RESULT: at most 25 choices, names 1–100 characters, string values ≤ 100.
+      const errs = autocompleteErrors(data.choices);
+      if (errs.length > 0) throw invalidFormBody(errs);
+      ix.ack = 'autocomplete';
+      ix.choices = data.choices;
+      break;
+    }
     default:
       throw invalidCallbackType(body.type);
   }
@@ -180,6 +191,21 @@ route('POST', '/interactions/:interactionId/:token/callback', 'interactionCallba
     resource: { type: body.type, message: message ? h.messageJson(message) : undefined },
   });
 });
+
+function autocompleteErrors(choices: unknown): { path: (string | number)[]; code: string; message: string }[] {
+  const at = ['data', 'choices'];
+  if (!Array.isArray(choices)) return [{ path: at, code: 'BASE_TYPE_REQUIRED', message: 'This field is required' }];
+  const errs: { path: (string | number)[]; code: string; message: string }[] = [];
+  if (choices.length > 25) errs.push({ path: at, code: 'BASE_TYPE_MAX_LENGTH', message: 'Must be 25 or fewer in length.' });
+  choices.forEach((c: Json, i: number) => {
+    const name = typeof c?.name === 'string' ? [...c.name].length : 0;
+    if (name < 1 || name > 100) errs.push({ path: [...at, i, 'name'], code: 'BASE_TYPE_BAD_LENGTH', message: 'Must be between 1 and 100 in length.' });
+    if (typeof c?.value === 'string' ? [...c.value].length > 100 : typeof c?.value !== 'number') {
+      errs.push({ path: [...at, i, 'value'], code: 'BASE_TYPE_BAD_LENGTH', message: 'Must be a string of at most 100 characters or a number.' });
+    }
+  });
+  return errs;
+}
 
 function invalidCallbackType(type: unknown): DiscordReject {
   return invalidFormBody([{ path: ['type'], code: 'INTERACTION_RESPONSE_TYPE_INVALID', message: `Interaction response type ${String(type)} is not valid here.` }]);

@@ -115,14 +115,14 @@ export interface StoredMessage {
   history: MessageVersion[];
 }
 
-export type AckType = 'reply' | 'defer' | 'deferUpdate' | 'update' | 'modal';
+export type AckType = 'reply' | 'defer' | 'deferUpdate' | 'update' | 'modal' | 'autocomplete';
 
 export interface InteractionState {
   id: string;
   token: string;
   applicationId: string;
-  /** 2 application command, 3 message component. */
-  type: 2 | 3;
+  /** 2 application command, 3 message component, 4 autocomplete. */
+  type: 2 | 3 | 4;
   commandName?: string;
   customId?: string;
   channelId: string;
@@ -147,6 +147,8 @@ export interface InteractionState {
   /** For a component interaction, the message the component is on. */
   sourceMessageId?: string;
   modal?: any;
+  /** The choices an autocomplete interaction was answered with (callback type 8). */
+  choices?: { name: string; value: string | number }[];
 }
 
 export interface RegisteredCommand {

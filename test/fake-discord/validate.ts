@@ -250,6 +250,10 @@ function optionListErrors(options: unknown, at: (string | number)[]): FieldError
         if (sawOptional) errs.push({ path: [...oat, 'required'], code: 'APPLICATION_COMMAND_OPTIONS_REQUIRED_INVALID', message: 'Required options must be placed before non-required options' });
       } else sawOptional = true;
     }
+    if (o.autocomplete === true) {
+      if (o.type !== 3 && o.type !== 4 && o.type !== 10) errs.push({ path: [...oat, 'autocomplete'], code: 'APPLICATION_COMMAND_OPTION_AUTOCOMPLETE_TYPE', message: 'Autocomplete is only for string, integer and number options' });
+      if (Array.isArray(o.choices) && o.choices.length > 0) errs.push({ path: [...oat, 'autocomplete'], code: 'APPLICATION_COMMAND_OPTION_AUTOCOMPLETE_CHOICES', message: 'Autocomplete cannot be set with choices' });
+    }
     if (Array.isArray(o.choices)) {
       if (o.choices.length > LIMITS.choices) errs.push(maxLen([...oat, 'choices'], LIMITS.choices));
       o.choices.forEach((ch: unknown, j: number) => {

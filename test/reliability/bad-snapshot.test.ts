@@ -9,7 +9,8 @@ import type { NpyArray } from '../../src/snapshot/npy.ts';
 import { writeNpz } from '../../src/snapshot/npz.ts';
 import { checkpointToArrays } from '../../src/snapshot/snapshot.ts';
 import { randomModel } from '../snapshot/fixtures.ts';
-import { spawnBard, tempDir } from './harness.ts';
+import { cleanPrefix, freshPrefix, REDIS_URL, spawnBard, tempDir } from './harness.ts';
+import { REFERENCE_SNAPSHOT } from '../e2e/harness.ts';
 
 const tmp = tempDir('bad-snapshot');
 afterAll(() => tmp.cleanup());
@@ -90,4 +91,33 @@ describe('worker start-up on a bad snapshot', () => {
       expect(proc.out.filter((l) => l.trim() !== ''), c.name).toEqual([]);
     });
   }, 120_000);
+});
+
+describe('worker start-up with BARD_MODELS_STRICT=false', () => {
+  it('a bad file among good ones: one logged line naming it, and the worker serves the others', async () => {
+    const bad = file('broken.npz', 'Wxh Whh Why, honest\n');
+    const prefix = freshPrefix();
+    const worker = spawnBard('worker', {
+      ...process.env,
+      DISCORD_TOKEN: 'not-a-real-token-but-long-enough',
+      DISCORD_APP_ID: '123456789012345678',
+      DISCORD_API_URL: 'http://127.0.0.1:1/api',
+      REDIS_URL,
+      BARD_PREFIX: prefix,
+      METRICS_PORT: '0',
+      LOG_LEVEL: 'info',
+      BARD_MODELS: `${REFERENCE_SNAPSHOT},${bad}`,
+      BARD_MODELS_STRICT: 'false',
+    });
+    try {
+      const ready = JSON.parse(await worker.waitForLine(/"worker ready"/, 60_000));
+      expect(ready.models).toEqual([expect.stringMatching(/^char-rnn-snapshot@[0-9a-f]{12}$/)]);
+      const skipped = worker.out.map((l) => JSON.parse(l)).filter((l) => l.msg === 'model skipped');
+      expect(skipped.map((l) => l.problem)).toEqual([`${bad}: not a zip file (an .npz must start with "PK")`]);
+      expect(worker.err.filter((l) => l.trim() !== '')).toEqual([]);
+    } finally {
+      expect(await worker.stop()).toBe(0);
+      await cleanPrefix(prefix);
+    }
+  }, 90_000);
 });

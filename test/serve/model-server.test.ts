@@ -6,7 +6,7 @@ import { Model } from '../../src/rnn/model.ts';
 import { Rng } from '../../src/rnn/rng.ts';
 import { ModelServer, ModelThreadError } from '../../src/serve/model-server.ts';
 import { ExplainError } from '../../src/explain/index.ts';
-import { explainColon } from '../../src/worker/explain.ts';
+import { COLON_QUERY, explainQuery } from '../../src/worker/explain.ts';
 import type { GenerateRequest } from '../../src/worker/generate.ts';
 import { randomParams } from '../kernels/helpers.ts';
 
@@ -74,12 +74,12 @@ describe('ModelServer (model in a worker thread)', () => {
   });
 
   it('/why-colon is worked out in the thread: the same answer as in-process; a model without ":" gets an ExplainError', async () => {
-    await expect(server.explainColon()).rejects.toBeInstanceOf(ExplainError);
+    await expect(server.explain('default', COLON_QUERY)).rejects.toBeInstanceOf(ExplainError);
     const small = new Model(randomParams(24, 8, 5), ['\n', ' ', ':', 'a', 'b', 'c', 'd', 'e']);
     const other = await ModelServer.start(small, { capacity: 2 });
     try {
-      const [a, b] = await Promise.all([other.explainColon(), other.generate({ context: 'a:', temp: 1, length: 5, seed: 1 })]);
-      const expected = explainColon(small);
+      const [a, b] = await Promise.all([other.explain('default', COLON_QUERY), other.generate({ context: 'a:', temp: 1, length: 5, seed: 1 })]);
+      const expected = explainQuery(small, COLON_QUERY);
       expect(a.text).toBe(expected.text);
       expect(Buffer.from(a.image.data).equals(Buffer.from(expected.image.data))).toBe(true);
       expect(b.continuation).toHaveLength(5);
@@ -111,6 +111,36 @@ describe('ModelServer (model in a worker thread)', () => {
       expect(other.stats().counters.chars).toBeGreaterThanOrEqual(before + 40);
     } finally {
       await other.close();
+    }
+  });
+});
+
+describe('ModelServer with several models', () => {
+  it('each request runs on the model it names, in that model\'s own batch: the text complete() gives on that model', async () => {
+    const a = new Model(randomParams(64, V, 41), chars);
+    const b = new Model(randomParams(96, V, 42), chars);
+    const two = await ModelServer.start(
+      [
+        { name: 'a', model: a },
+        { name: 'b', model: b },
+      ],
+      { capacity: 4, statsIntervalMs: 10 },
+    );
+    try {
+      const reqs = Array.from({ length: 8 }, (_, i) => ({ model: i % 2 ? 'b' : 'a', context: 'AB', temp: 1, length: 300 + i, seed: 100 + i }));
+      const out = await Promise.all(reqs.map((r) => two.generate(r)));
+      reqs.forEach((r, i) => {
+        const m = r.model === 'a' ? a : b;
+        expect(out[i].continuation).toBe(complete(m, { prompt: r.context, temp: r.temp, length: r.length, seed: r.seed, init: 'warm' }).continuation);
+      });
+      // The same seed on the two models gives two different texts (no request silently ran on the other model).
+      const [x, y] = await Promise.all([two.generate({ model: 'a', context: 'AB', temp: 1, length: 80, seed: 5 }), two.generate({ model: 'b', context: 'AB', temp: 1, length: 80, seed: 5 })]);
+      expect(x.continuation).not.toBe(y.continuation);
+      await expect(two.generate({ model: 'c', context: 'AB', temp: 1, length: 10, seed: 1 })).rejects.toThrow(/no model "c"/);
+      await sleep(30);
+      expect(two.stats()).toMatchObject({ capacity: 8, batches: 2 });
+    } finally {
+      await two.close();
     }
   });
 });

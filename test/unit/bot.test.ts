@@ -9,6 +9,11 @@ import type { Job } from '../../src/queue/jobs.ts';
 import { BullProducer } from '../../src/queue/producer.ts';
 import { producerConnection } from '../../src/queue/redis.ts';
 import { MemoryStore } from '../../src/store/memory.ts';
+import { loadRegistry } from '../../src/models/registry.ts';
+import { REFERENCE_SNAPSHOT } from '../e2e/harness.ts';
+
+const models = loadRegistry(REFERENCE_SNAPSHOT, { strict: true });
+const csc321 = { name: 'char-rnn-snapshot', hash: models.default.card.hash };
 import { RedisStore } from '../../src/store/redis.ts';
 
 const dead = producerConnection('redis://127.0.0.1:1');
@@ -21,6 +26,7 @@ function services(over: Partial<Services> = {}): Services & { jobs: Job[] } {
     jobs,
     store: new MemoryStore(),
     producer: { add: async (job) => void jobs.push(job) },
+    models,
     settings: { cooldown: { userJobs: 5, userWindowMs: 30_000, channelJobs: 20, channelWindowMs: 30_000 }, roundMinSeconds: 15, stateTtlMs: 60_000 },
     log: silentLogger(),
     now: Date.now,
@@ -30,7 +36,7 @@ function services(over: Partial<Services> = {}): Services & { jobs: Job[] } {
 }
 
 function context(command: string, options: CommandContext['options'], over: Partial<CommandContext> = {}) {
-  const events: { what: 'ephemeral' | 'defer'; content?: string; at: number }[] = [];
+  const events: { what: 'ephemeral' | 'public' | 'defer'; content?: string; at: number }[] = [];
   const t0 = Date.now();
   const ctx: CommandContext = {
     id: '900000000000000001',
@@ -42,6 +48,7 @@ function context(command: string, options: CommandContext['options'], over: Part
     command,
     options,
     replyEphemeral: async (content) => void events.push({ what: 'ephemeral', content, at: Date.now() - t0 }),
+    replyPublic: async (content) => void events.push({ what: 'public', content, at: Date.now() - t0 }),
     defer: async () => void events.push({ what: 'defer', at: Date.now() - t0 }),
     ...over,
   };
@@ -64,7 +71,7 @@ describe('bot handlers', () => {
     expect(svc.jobs).toEqual([
       {
         name: 'complete',
-        data: { target: { interactionId: ctx.id, token: 'tok', channelId: ctx.channelId }, channelId: ctx.channelId, author: ctx.user, prompt: 'ROMEO:', temp: 0.5, length: 100, seed: 1234 },
+        data: { target: { interactionId: ctx.id, token: 'tok', channelId: ctx.channelId }, channelId: ctx.channelId, author: ctx.user, prompt: 'ROMEO:', temp: 0.5, length: 100, seed: 1234, model: csc321 },
       },
     ]);
   });

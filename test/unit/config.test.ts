@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.ts';
-import { DEFAULT_SNAPSHOT } from '../../src/snapshot/index.ts';
+import { DEFAULT_MODELS } from '../../src/snapshot/index.ts';
 
 const good = { DISCORD_TOKEN: 'x'.repeat(30), DISCORD_APP_ID: '123456789012345678' };
 
@@ -19,7 +19,8 @@ describe('config', () => {
     const c = loadConfig('worker', good, { dotenv: false });
     expect(c).toMatchObject({
       redisUrl: 'redis://127.0.0.1:6379',
-      snapshot: DEFAULT_SNAPSHOT,
+      models: DEFAULT_MODELS,
+      modelsStrict: true,
       workerConcurrency: 32,
       guildId: null,
       discordApiUrl: null,

@@ -57,7 +57,7 @@ describe('docker-compose.yml', () => {
       expect(svc.depends_on).toEqual({ redis: { condition: 'service_healthy' } });
       const mount = svc.volumes!.find((v) => v.startsWith('./snapshots:'))!;
       const inside = mount.split(':')[1];
-      expect(svc.environment!.SNAPSHOT.startsWith(`${inside}/`)).toBe(true);
+      expect(svc.environment!.BARD_MODELS.startsWith(`${inside}/`)).toBe(true);
       for (const key of Object.keys(svc.environment!)) expect(CONFIG_VARIABLES).toContain(key);
     }
   });

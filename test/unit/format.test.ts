@@ -176,8 +176,8 @@ describe('renderDiscord', () => {
       model: 'm',
       length: 200,
       entries: [
-        { label: 'A', text: 'one', temp: 0.3, votes: 1 },
-        { label: 'B', text: 'two', temp: 1.5, votes: 2 },
+        { label: 'A', text: 'one', temp: 0.3, model: 'm', votes: 1 },
+        { label: 'B', text: 'two', temp: 1.5, model: 'm', votes: 2 },
       ],
       voters: 3,
       winners: ['B'],
@@ -187,5 +187,16 @@ describe('renderDiscord', () => {
     expect(r.content).toContain('The winner is **B** (temperature 1.5) with 2 of 3 votes.');
     expect(r.content).toContain('**A** · temperature 0.3 · 1 vote\none');
     expect(r.content).toContain('**B** · temperature 1.5 · 2 votes 🏆\ntwo');
+
+    // A round across models reveals the model of each entry with its temperature.
+    const [across] = renderDiscord({
+      ...result,
+      entries: [
+        { label: 'A', text: 'one', temp: 0.8, model: 'char-rnn-snapshot', votes: 1 },
+        { label: 'B', text: 'two', temp: 0.8, model: 'bard-h512', votes: 2 },
+      ],
+    });
+    expect(across.content).toContain('The winner is **B** (bard-h512, temperature 0.8) with 2 of 3 votes.');
+    expect(across.content).toContain('**A** · char-rnn-snapshot, temperature 0.8 · 1 vote\none');
   });
 });

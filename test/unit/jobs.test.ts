@@ -12,7 +12,7 @@ import { MemoryQueue } from '../../src/queue/memory.ts';
 import { complete, sampleFrom } from '../../src/rnn/generate.ts';
 import type { Model } from '../../src/rnn/model.ts';
 import { Rng } from '../../src/rnn/rng.ts';
-import { loadSnapshot } from '../../src/snapshot/index.ts';
+import { loadRegistry, ModelUnavailableError, type ModelRegistry } from '../../src/models/registry.ts';
 import { MemoryStore } from '../../src/store/memory.ts';
 import { getJson } from '../../src/store/store.ts';
 import { inProcessGenerator } from '../../src/worker/generate.ts';
@@ -22,8 +22,12 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const SNAPSHOT = path.resolve(here, '../../../shared/data/char-rnn-snapshot.npz');
 
 let model: Model;
+let models: ModelRegistry;
+let csc321: { name: string; hash: string };
 beforeAll(() => {
-  model = loadSnapshot(SNAPSHOT);
+  models = loadRegistry(SNAPSHOT, { strict: true });
+  model = models.default.model;
+  csc321 = { name: models.default.card.name, hash: models.default.card.hash };
 });
 
 const alice = { id: '111111111111111111', name: 'alice' };
@@ -37,11 +41,11 @@ function setup(now = () => Date.now()) {
   });
   const deps: JobDeps = {
     generate: inProcessGenerator(model),
-    explainColon: async () => ({ text: 'because', image: { name: 'x.png', data: new Uint8Array([1]) } }),
+    explain: async () => ({ text: 'because', image: { name: 'x.png', data: new Uint8Array([1]) } }),
+    models,
     store,
     poster: { show: async (t, reply) => void posted.push({ interactionId: t.interactionId, reply }) },
     producer: queue,
-    model: 'csc321',
     stateTtlMs: 60_000,
     now,
     log: silentLogger(),
@@ -71,7 +75,7 @@ describe('complete job', () => {
     expect(r.kind).toBe('completion');
     if (r.kind !== 'completion') return;
     expect([...r.continuation]).toHaveLength(80);
-    expect(r).toMatchObject({ prompt: 'ROMEO:', temp: 0.5, seed: 7, model: 'csc321', ref: '100000000000000001', author: alice });
+    expect(r).toMatchObject({ prompt: 'ROMEO:', temp: 0.5, seed: 7, model: 'char-rnn-snapshot', ref: '100000000000000001', author: alice });
     expect(posted[1].reply).toEqual(r);
     expect(r.continuation).toBe(complete(model, { prompt: 'ROMEO:', temp: 0.5, length: 80, seed: 7 }).continuation);
   });
@@ -81,7 +85,7 @@ describe('complete job', () => {
     await runJob({ name: 'complete', data: bardJob() }, deps);
     const state = ResultState.parse(await getJson(store, keys.result('100000000000000001')));
     const first = posted[0].reply as Extract<Reply, { kind: 'completion' }>;
-    expect(state).toEqual({ author: alice, prompt: 'ROMEO:', text: first.continuation, temp: 0.5, length: 80 });
+    expect(state).toEqual({ author: alice, prompt: 'ROMEO:', text: first.continuation, temp: 0.5, length: 80, model: csc321 });
 
     await runJob(
       {
@@ -157,11 +161,35 @@ describe('why-colon job', () => {
     const target = { interactionId: '400000000000000001', token: 't' };
     await runJob({ name: 'why-colon', data: { target, requester: alice } }, deps);
     expect(posted[0].reply).toMatchObject({ kind: 'explanation', text: 'because', image: { name: 'x.png' } });
-    deps.explainColon = async () => {
+    deps.explain = async () => {
       throw new ExplainError('":" is not in the model\'s vocabulary');
     };
     await runJob({ name: 'why-colon', data: { target, requester: alice } }, deps);
-    expect(posted[1].reply).toEqual({ kind: 'notice', text: 'This model cannot answer that: ":" is not in the model\'s vocabulary.' });
+    expect(posted[1].reply).toEqual({ kind: 'notice', text: 'The model char-rnn-snapshot cannot answer that: ":" is not in the model\'s vocabulary.' });
+  });
+});
+
+describe('the model a job names', () => {
+  it('a model this worker lacks, or a different file under its name: a clear error, and nothing is generated or posted', async () => {
+    const { posted, deps } = setup();
+    let generated = 0;
+    const generate = deps.generate;
+    deps.generate = (req) => {
+      generated++;
+      return generate(req);
+    };
+    const missing = runJob({ name: 'complete', data: bardJob({ model: { name: 'bard-h1024', hash: 'abcdef123456' } }) }, deps);
+    await expect(missing).rejects.toBeInstanceOf(ModelUnavailableError);
+    await expect(missing).rejects.toThrow(/does not serve the model "bard-h1024" \(it serves char-rnn-snapshot\)/);
+    const changed = runJob({ name: 'why-colon', data: { target: { interactionId: '400000000000000009', token: 't' }, requester: alice, model: { ...csc321, hash: '000000000000' } } }, deps);
+    await expect(changed).rejects.toThrow(/different file for the model "char-rnn-snapshot" \(hash [0-9a-f]{12}; the job asked for 000000000000\)/);
+    const round = { target: { interactionId: '200000000000000009', token: 't' }, channelId: '3', author: alice, prompt: 'KING:', temps: [0.3, 1.5], seconds: 30, length: 20, seed: 1 };
+    await expect(runJob({ name: 'round', data: { ...round, models: [csc321, { name: 'nope', hash: 'abcdef' }] } }, deps)).rejects.toBeInstanceOf(ModelUnavailableError);
+    expect(generated).toBe(0);
+    expect(posted).toEqual([]);
+    // The right name and hash: served.
+    await runJob({ name: 'complete', data: bardJob({ model: csc321 }) }, deps);
+    expect(posted).toHaveLength(1);
   });
 });
 

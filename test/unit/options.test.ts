@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseBardOptions, parseConfigOptions, parseRoundOptions, parseTemps } from '../../src/bard/options.ts';
+import { pairRound, parseBardOptions, parseConfigOptions, parseRoundOptions, parseTemps } from '../../src/bard/options.ts';
 import { clampTemp, formatTemp, nextTemp } from '../../src/bard/temperature.ts';
 import { roundLength } from '../../src/bard/limits.ts';
 import { parseLine, tokenize } from '../../src/play/parse.ts';
@@ -49,10 +49,22 @@ describe('/bard-round options', () => {
   });
 
   it('defaults to 60 seconds and enforces the minimum it is given (15 in production)', () => {
-    expect(parseRoundOptions({ prompt: 'KING:', temps: '0.3 1' }, 15)).toEqual({ ok: true, value: { prompt: 'KING:', temps: [0.3, 1], seconds: 60 } });
+    expect(parseRoundOptions({ prompt: 'KING:', temps: '0.3 1' }, 15)).toEqual({ ok: true, value: { prompt: 'KING:', temps: [0.3, 1], models: null, seconds: 60 } });
     expect(parseRoundOptions({ prompt: 'KING:', temps: '0.3 1', seconds: 14 }, 15).ok).toBe(false);
     expect(parseRoundOptions({ prompt: 'KING:', temps: '0.3 1', seconds: 601 }, 15).ok).toBe(false);
     expect(parseRoundOptions({ prompt: 'KING:', temps: '0.3 1', seconds: 2 }, 1).ok).toBe(true);
+  });
+
+  it('a round across models: models alone, with one temperature for all, or one each; anything else is explained', () => {
+    expect(parseRoundOptions({ prompt: 'K', models: 'a b' }, 15)).toEqual({ ok: true, value: { prompt: 'K', temps: null, models: ['a', 'b'], seconds: 60 } });
+    expect(parseRoundOptions({ prompt: 'K', models: 'a, b', temps: '0.8' }, 15)).toMatchObject({ ok: true, value: { temps: [0.8], models: ['a', 'b'] } });
+    expect(parseRoundOptions({ prompt: 'K', temps: '0.8' }, 15).ok).toBe(false);
+    expect(parseRoundOptions({ prompt: 'K', models: 'a b c d e' }, 15)).toMatchObject({ ok: false, error: expect.stringMatching(/at most 4 models/) });
+    expect(pairRound(null, ['a', 'b'], 0.8, 'x')).toEqual({ ok: true, value: [{ temp: 0.8, model: 'a' }, { temp: 0.8, model: 'b' }] });
+    expect(pairRound([0.5, 1], ['a', 'b'], 0.8, 'x')).toEqual({ ok: true, value: [{ temp: 0.5, model: 'a' }, { temp: 1, model: 'b' }] });
+    expect(pairRound([0.5, 1, 2], null, 0.8, 'x')).toMatchObject({ ok: true, value: [{ model: 'x' }, { model: 'x' }, { model: 'x' }] });
+    expect(pairRound([0.5, 1, 2], ['a', 'b'], 0.8, 'x')).toMatchObject({ ok: false, error: expect.stringMatching(/as many temperatures as models/) });
+    expect(pairRound(null, ['a'], 0.8, 'x')).toMatchObject({ ok: false, error: expect.stringMatching(/2 to 4 entries/) });
   });
 
   it('shortens round entries so that four fit in one message', () => {
