@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: speed of the RNN at H = 250 on this machine.
  *
- *   sample_chars_per_s        one stream, complete() (float32 WASM stepper, softmax + draw in JS)
+ *   sample_chars_per_s        one stream, complete() on the default kernels (the step and the draw in the kernels)
  *   train_chars_per_s.b1s25   min-char-rnn's loop: batch 1, seq 25, clip 5, Adagrad, on the batched kernel
  *   train_chars_per_s.b1s25_float64   the same loop on the float64 reference lossFun (for the ratio)
  *   train_chars_per_s.batched B = 32 streams × seq 100 on the batched kernel (one thread, as `bard train`

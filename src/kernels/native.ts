@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { threadId } from 'node:worker_threads';
 import { fastest } from './calibrate.ts';
 import { Arena, type ArenaExports, KERNELS_FMA_WASM, KERNELS_WASM, KernelArena, type KernelVariant, kernelVariant } from './wasm.ts';
 
@@ -99,7 +100,7 @@ function readChoice(key: string, sets: KernelSet[]): KernelSet | null {
 }
 
 function writeChoice(c: KernelChoice): void {
-  const tmp = `${KERNEL_CHOICE_FILE}.${process.pid}`;
+  const tmp = `${KERNEL_CHOICE_FILE}.${process.pid}-${threadId}`;
   try {
     writeFileSync(tmp, JSON.stringify(c, null, 2) + '\n');
     renameSync(tmp, KERNEL_CHOICE_FILE); // whole or not at all, when two processes measure at once
