@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { cpus } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { threadId } from 'node:worker_threads';
@@ -72,10 +72,14 @@ export function availableKernelSets(): KernelSet[] {
   return [...nativeIsas().map((isa) => `native-${isa}` as const), ...(wasm ? [wasm] : [])];
 }
 
-/** Where the measured choice is kept: beside the addon, so a rebuild (which empties native/build) measures again. */
+/**
+ * Where the measured choice is kept: beside the addon, so a rebuild (which empties native/build) measures again; or,
+ * where that folder is read-only (the Docker image runs as another user), in the system's temporary folder.
+ */
 export const KERNEL_CHOICE_FILE = join(dirname(dirname(NATIVE_ADDON)), 'kernel-choice.json');
+const CHOICE_FILES = [KERNEL_CHOICE_FILE, join(tmpdir(), 'bard-kernel-choice.json')];
 
-interface KernelChoice {
+export interface KernelChoice {
   key: string;
   choice: KernelSet;
   /** Each set's best probe time (ms), for whoever wonders why. */
@@ -88,25 +92,34 @@ function choiceKey(): string {
   return [cpus()[0]?.model ?? '?', nativeIsas().join('+'), mtime(NATIVE_ADDON), mtime(KERNELS_FMA_WASM), mtime(KERNELS_WASM)].join('|');
 }
 
-function readChoice(key: string, sets: KernelSet[]): KernelSet | null {
-  if (!existsSync(KERNEL_CHOICE_FILE)) return null;
-  try {
-    const c = JSON.parse(readFileSync(KERNEL_CHOICE_FILE, 'utf8')) as KernelChoice;
-    return c.key === key && sets.includes(c.choice) ? c.choice : null;
-  } catch (e) {
-    process.emitWarning(`bard: ignoring ${KERNEL_CHOICE_FILE} (${(e as Error).message}); measuring the kernels again`);
-    return null;
+/** The kept choice for this key from the first of `files` that has one, or null. */
+export function readChoice(key: string, sets: KernelSet[], files = CHOICE_FILES): KernelSet | null {
+  for (const file of files) {
+    if (!existsSync(file)) continue;
+    try {
+      const c = JSON.parse(readFileSync(file, 'utf8')) as KernelChoice;
+      if (c.key === key && sets.includes(c.choice)) return c.choice;
+    } catch (e) {
+      process.emitWarning(`bard: ignoring ${file} (${(e as Error).message}); measuring the kernels again`);
+    }
   }
+  return null;
 }
 
-function writeChoice(c: KernelChoice): void {
-  const tmp = `${KERNEL_CHOICE_FILE}.${process.pid}-${threadId}`;
-  try {
-    writeFileSync(tmp, JSON.stringify(c, null, 2) + '\n');
-    renameSync(tmp, KERNEL_CHOICE_FILE); // whole or not at all, when two processes measure at once
-  } catch (e) {
-    process.emitWarning(`bard: could not keep the kernel choice in ${KERNEL_CHOICE_FILE} (${(e as Error).message}); each process will measure it`);
+/** Keeps the choice in the first of `files` that can be written. */
+export function writeChoice(c: KernelChoice, files = CHOICE_FILES): void {
+  const failures: string[] = [];
+  for (const file of files) {
+    const tmp = `${file}.${process.pid}-${threadId}`;
+    try {
+      writeFileSync(tmp, JSON.stringify(c, null, 2) + '\n');
+      renameSync(tmp, file); // whole or not at all, when two processes measure at once
+      return;
+    } catch (e) {
+      failures.push(`${file}: ${(e as Error).message}`);
+    }
   }
+  process.emitWarning(`bard: could not keep the kernel choice (${failures.join('; ')}); each process will measure it`);
 }
 
 let chosen: KernelSet | null | undefined;

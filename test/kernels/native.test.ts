@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createBatchedTrainer } from '../../src/kernels/batched-trainer.ts';
 import {
@@ -9,6 +11,8 @@ import {
   NativeArena,
   nativeIsas,
   nativeUnavailableReason,
+  readChoice,
+  writeChoice,
 } from '../../src/kernels/native.ts';
 import { RnnStepKernel } from '../../src/kernels/step.ts';
 import { kernelVariant } from '../../src/kernels/wasm.ts';
@@ -93,6 +97,21 @@ describe('native training kernels', () => {
       expect(Math.abs(native.loss - wasm.loss)).toBeLessThan(1e-9 * wasm.loss);
     }
     expect(wasm.grads.Whh.some((v) => v !== 0)).toBe(true);
+  });
+
+  it('the kept choice goes to the first folder that can be written, and only a matching key is read back', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bard-choice-'));
+    try {
+      const files = [join(dir, 'missing-folder', 'choice.json'), join(dir, 'choice.json')];
+      writeChoice({ key: 'cpu|builds', choice: 'fma', ms: { fma: 1 } }, files);
+      expect(existsSync(files[0])).toBe(false);
+      expect(JSON.parse(readFileSync(files[1], 'utf8')).choice).toBe('fma');
+      expect(readChoice('cpu|builds', ['native-avx2', 'fma'], files)).toBe('fma');
+      expect(readChoice('another cpu|builds', ['native-avx2', 'fma'], files)).toBeNull();
+      expect(readChoice('cpu|builds', ['native-avx2'], files)).toBeNull(); // a set this machine no longer runs
+    } finally {
+      rmSync(dir, { recursive: true });
+    }
   });
 
   it('split over two threads: the same states as on one', () => {
