@@ -125,8 +125,8 @@ export function writeChoice(c: KernelChoice, files = CHOICE_FILES): void {
 let chosen: KernelSet | null | undefined;
 
 /**
- * The fastest kernel set of this machine, measured at first use (about 0.1 s, calibrate.ts) and kept in
- * KERNEL_CHOICE_FILE for the processes and threads that follow; with a single set there is nothing to measure.
+ * The fastest kernel set of this machine, measured at first use (about 0.1 s, calibrate.ts) and kept (writeChoice)
+ * for the processes and threads that follow; with a single set there is nothing to measure.
  */
 function measuredChoice(): KernelSet | null {
   if (chosen !== undefined) return chosen;
