@@ -9,7 +9,8 @@
  *   wait    in Redis → a worker starts the job (BullMQ's processedOn)
  *   run     started → the result is posted (model and REST)
  * and the CPU seconds each part spent from each burst's injection to its last result (cpu_s: the front door, the workers,
- * nginx, this process with the Discord fake, Redis), since on a 2-core machine the sum over the parts is what bounds the latency.
+ * nginx, this process with the Discord fake, Redis), since on a 2-core machine the sum over the parts is what bounds the latency,
+ * and bard_cpu_ms_per_job: the CPU milliseconds per job of the front door (and nginx), the workers and Redis.
  *
  * Front doors (--mode): `gateway` (the discord.js bot, as before), `http` (nginx before two `web` replicas, the
  * fake delivering by signed POST), or `both` (one after the other in the same run, one JSON line each).
@@ -221,6 +222,8 @@ async function measure(mode: FrontDoor): Promise<void> {
       p99_ms: ms(percentile(all, 99)),
       phases,
       cpu_s,
+      // Bard's own CPU per job (front door, nginx in http mode, workers, Redis; not the fake and the bench): what carries to a deployment.
+      bard_cpu_ms_per_job: Math.round((([...cpu.front, ...cpu.workers].reduce((a, b) => a + b, 0) + cpu.nginx + cpu.redis) / total) * 1000 * 100) / 100,
       concurrent: N,
       front: mode === 'gateway' ? 'bot' : `nginx + ${REPLICAS} web`,
       workers: WORKERS,

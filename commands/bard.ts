@@ -9,13 +9,13 @@ import type { ButtonId } from '../src/bard/custom-ids.ts';
 import { LIMITS } from '../src/bard/limits.ts';
 import { checkModel, refOf } from '../src/bard/models.ts';
 import { parseBardOptions } from '../src/bard/options.ts';
-import { keys, ResultState } from '../src/bard/state.ts';
+import { decodeResult } from '../src/bard/result-codec.ts';
+import { keys } from '../src/bard/state.ts';
 import { nextTemp } from '../src/bard/temperature.ts';
 import type { SlashCommand } from '../src/bot/command.ts';
 import type { ButtonContext, CommandContext, Services } from '../src/bot/context.ts';
 import { enqueueThenDefer, orBusy, replyTarget } from '../src/bot/enqueue.ts';
 import { modelOption, suggestModels } from '../src/bot/model-option.ts';
-import { getJson } from '../src/store/store.ts';
 
 export const data = new SlashCommandBuilder()
   .setName('bard')
@@ -55,11 +55,10 @@ export async function execute(ctx: CommandContext, svc: Services): Promise<void>
 /** Again / Cooler / Hotter / Continue on a result: the result's state is in the store under the button's ref. */
 export async function press(ctx: ButtonContext, id: ButtonId, svc: Services): Promise<void> {
   if (id.kind !== 'press') return;
-  const raw = await orBusy(ctx, svc, () => getJson(svc.store, keys.result(id.ref)));
+  const raw = await orBusy(ctx, svc, () => svc.store.getBytes(keys.result(id.ref)));
   if (!raw) return;
-  const state = ResultState.safeParse(raw.value);
-  if (!state.success) return ctx.replyEphemeral('These buttons have expired. Start again with /bard.');
-  const s = state.data;
+  const s = decodeResult(raw.value);
+  if (!s) return ctx.replyEphemeral('These buttons have expired. Start again with /bard.');
   const change = nextTemp(s.temp, id.action);
   await enqueueThenDefer(ctx, svc, {
     name: 'complete',

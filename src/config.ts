@@ -186,8 +186,11 @@ const VARIABLES = {
   ROUND_MIN_SECONDS: { schema: int(1, LIMITS.roundSecondsMin), fallback: LIMITS.roundSecondsMin, hint: 'shortest /bard-round (lower only for tests)' } as Variable<number>,
   STATE_TTL_HOURS: { schema: int(1, 24 * 30), fallback: 24, hint: 'how long buttons keep working' } as Variable<number>,
   SHUTDOWN_TIMEOUT_SECONDS: { schema: int(1, 600), fallback: 10, hint: 'how long a worker waits for active jobs on SIGTERM' } as Variable<number>,
-  WORKER_LOCK_SECONDS: { schema: int(1, 600), fallback: 30, hint: 'how long a job stays locked to a worker that stopped answering' } as Variable<number>,
-  WORKER_STALLED_CHECK_SECONDS: { schema: int(1, 600), fallback: 30, hint: 'how often workers take back jobs of crashed workers' } as Variable<number>,
+  // A crashed worker's job is answered within about LOCK + STALLED_CHECK seconds plus its run (≤ 10 s in all).
+  // The lock is renewed every lockDuration / 4 off a loop that never runs the model, so 5 s leaves ~3.75 s of
+  // headroom against a false stall; measured under full load in test/reliability/lock-renewal.test.ts.
+  WORKER_LOCK_SECONDS: { schema: int(1, 600), fallback: 5, hint: 'how long a job stays locked to a worker that stopped answering' } as Variable<number>,
+  WORKER_STALLED_CHECK_SECONDS: { schema: int(1, 600), fallback: 1, hint: 'how often workers take back jobs of crashed workers' } as Variable<number>,
   LOG_LEVEL: {
     schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { error: 'must be one of fatal, error, warn, info, debug, trace, silent' }),
     fallback: 'info',

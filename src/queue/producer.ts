@@ -6,7 +6,8 @@ import { jobIdFor, QueueUnavailableError, type EnqueueOptions, type Job, type Jo
 export const JOB_OPTIONS = {
   attempts: 3,
   backoff: { type: 'exponential', delay: 1000 },
-  removeOnComplete: { age: 3600, count: 5000 },
+  // A finished job's id dedupes its interaction, which can only be answered while its token lives (15 min).
+  removeOnComplete: { age: 15 * 60, count: 5000 },
   removeOnFail: { age: 24 * 3600 },
 } as const;
 

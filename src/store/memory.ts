@@ -1,7 +1,7 @@
 import type { Store } from './store.ts';
 
 interface Entry {
-  value: string | Map<string, string> | number;
+  value: string | Map<string, string> | number | Uint8Array;
   expiresAt: number | null;
 }
 
@@ -31,6 +31,16 @@ export class MemoryStore implements Store {
 
   async set(key: string, value: string, ttlMs: number | null): Promise<void> {
     this.map.set(key, { value, expiresAt: this.expiry(ttlMs) });
+  }
+
+  async getBytes(key: string): Promise<Uint8Array | null> {
+    const e = this.live(key);
+    if (e && e.value instanceof Uint8Array) return e.value.slice();
+    return e && typeof e.value === 'string' ? new TextEncoder().encode(e.value) : null;
+  }
+
+  async setBytes(key: string, value: Uint8Array, ttlMs: number): Promise<void> {
+    this.map.set(key, { value: value.slice(), expiresAt: this.expiry(ttlMs) });
   }
 
   async setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean> {

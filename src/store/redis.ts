@@ -29,6 +29,14 @@ export class RedisStore implements Store {
     else await this.redis.set(this.k(key), value, 'PX', Math.max(1, Math.round(ttlMs)));
   }
 
+  async getBytes(key: string): Promise<Uint8Array | null> {
+    return this.redis.getBuffer(this.k(key));
+  }
+
+  async setBytes(key: string, value: Uint8Array, ttlMs: number): Promise<void> {
+    await this.redis.set(this.k(key), Buffer.from(value.buffer, value.byteOffset, value.byteLength), 'PX', Math.max(1, Math.round(ttlMs)));
+  }
+
   async setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean> {
     return (await this.redis.set(this.k(key), value, 'PX', Math.max(1, Math.round(ttlMs)), 'NX')) === 'OK';
   }

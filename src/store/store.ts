@@ -9,6 +9,9 @@ export interface Store {
   set(key: string, value: string, ttlMs: number | null): Promise<void>;
   /** Sets the key only if it does not exist; true when this call set it. */
   setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean>;
+  /** Binary values (compact encodings); a key written with `set` reads back as its UTF-8 bytes. */
+  getBytes(key: string): Promise<Uint8Array | null>;
+  setBytes(key: string, value: Uint8Array, ttlMs: number): Promise<void>;
   del(key: string): Promise<void>;
   hashSet(key: string, field: string, value: string, ttlMs: number): Promise<void>;
   hashGetAll(key: string): Promise<Record<string, string>>;

@@ -66,10 +66,11 @@ export class DiscordRejectedError extends Error {
   override name = 'DiscordRejectedError';
 }
 
+/** Posting records outlive the token by at least this much: a late re-run that posts to the channel stays deduplicated. */
+const RECORD_MIN_TTL_MS = 60_000;
+
 export interface PosterOptions {
   log: Logger;
-  /** How long the posted-part records are kept (longer than an interaction token lives). */
-  recordTtlMs: number;
   /**
    * The client for the interaction webhooks (default: `rest`). Those requests carry the interaction's token
    * instead of the bot's and are not bound by the bot's global rate limit, so this client can go without
@@ -112,15 +113,17 @@ export class DiscordPoster implements Poster {
     const created = interactionTime(target.interactionId);
     let viaChannel = created !== null && this.now() - created > TOKEN_LIFETIME_MS;
     if (viaChannel) this.log.warn({ interaction: target.interactionId, kind: reply.kind }, 'interaction token expired by age; posting to the channel instead');
+    // The records only guard re-runs, and a re-run can edit the reply only while the token lives: they go with it.
+    const recordTtl = Math.max(RECORD_MIN_TTL_MS, (created ?? this.now()) + 15 * 60_000 - this.now());
     for (let i = 0; i < messages.length; i++) {
       const key = keys.posted(target.interactionId, reply.kind, i);
       // The posting mark goes down before `posted`, so a fresh mark means nothing was sent yet: a first run
       // (the usual case) costs one store round trip here; only a re-run asks whether the part was posted.
-      const uncertain = !(await this.store.setIfAbsent(keys.posting(target.interactionId, reply.kind, i), '1', this.opts.recordTtlMs));
+      const uncertain = !(await this.store.setIfAbsent(keys.posting(target.interactionId, reply.kind, i), '1', recordTtl));
       if (uncertain && (await this.store.get(key)) !== null) continue;
       if (uncertain && !viaChannel && i === 0 && FILLS_DEFERRAL.has(reply.kind) && (await this.originalFilled(target))) {
         this.log.info({ interaction: target.interactionId, kind: reply.kind }, 'reply already posted by an earlier run');
-        await this.store.set(key, '1', this.opts.recordTtlMs);
+        await this.store.set(key, '1', recordTtl);
         continue;
       }
       if (!viaChannel) {
@@ -135,7 +138,7 @@ export class DiscordPoster implements Poster {
         }
       }
       if (viaChannel && !(await this.postToChannel(target, reply.kind, messages[i]))) return;
-      await this.store.set(key, '1', this.opts.recordTtlMs);
+      await this.store.set(key, '1', recordTtl);
     }
   }
 

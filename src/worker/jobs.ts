@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { CONTEXT_MAX } from '../bard/limits.ts';
 import type { Reply } from '../bard/replies.ts';
 import { tally } from '../bard/replies.ts';
+import { encodeResult } from '../bard/result-codec.ts';
 import { keys, LABELS, RoundState, type ResultState, type Target } from '../bard/state.ts';
 import type { ModelRegistry } from '../models/registry.ts';
 import type { CompleteJob, Job, JobProducer, RevealJob, RoundJob, WhyColonJob, WhyJob } from '../queue/jobs.ts';
@@ -76,7 +77,7 @@ async function runComplete(d: CompleteJob, deps: JobDeps): Promise<void> {
     model: { name: card.name, hash: card.hash },
   };
   // Saved before posting, so a button pressed the moment the reply appears finds its state.
-  await setJson(deps.store, keys.result(ref), state, deps.stateTtlMs);
+  await deps.store.setBytes(keys.result(ref), encodeResult(state), deps.stateTtlMs);
   await deps.poster.show(d.target, {
     kind: 'completion',
     author: d.author,

@@ -36,8 +36,10 @@ const api = config.discordApiUrl ? { api: config.discordApiUrl } : {};
 const rest = new REST({ version: '10', retries: 0, ...api }).setToken(config.discordToken);
 // Interaction webhooks are not bound by the bot's global rate limit: without the client-side 50/s limiter,
 // a burst of results is posted at once instead of 50 a second (per-route limits from Discord still apply).
-const webhookRest = new REST({ version: '10', retries: 0, globalRequestsPerSecond: Number.MAX_SAFE_INTEGER, ...api });
-const poster = new DiscordPoster(rest, config.appId, store, { log, recordTtlMs: config.stateTtlMs, webhookRest });
+// Its rate-limit handlers are keyed by webhook id and token, so there is one per interaction: sweep the idle ones every
+// minute (not hourly, the default), or a worker holds an hour of them (the soak saw ~0.4 MiB/min of growth).
+const webhookRest = new REST({ version: '10', retries: 0, globalRequestsPerSecond: Number.MAX_SAFE_INTEGER, handlerSweepInterval: 60_000, ...api });
+const poster = new DiscordPoster(rest, config.appId, store, { log, webhookRest });
 
 // The model runs in worker threads that batch every stream in flight; this event loop only passes messages,
 // so lock renewal, Redis and Discord stay responsive. /metrics and /healthz are served on METRICS_PORT.
@@ -114,6 +116,8 @@ const worker = new Worker(config.queueName, processJob, {
 });
 serving.watch(worker);
 worker.on('error', (e) => log.warn({ err: e.message }, 'worker error'));
+// Logged by the worker whose check found it: a live worker's job showing up here means its lock renewal fell behind.
+worker.on('stalled', (jobId) => log.warn({ jobId }, 'job stalled: its worker stopped renewing the lock; queued again'));
 // A job whose workers kept dying (BullMQ's stall limit) is failed by the next worker without running it:
 // stop there (it may be what kills them), but tell the user rather than leave "thinking…" forever.
 worker.on('failed', (bull, err) => {

@@ -195,6 +195,46 @@ export function logged(p: Proc, pred: (l: Record<string, any>) => boolean, what:
   return until(async () => logLines(p).find(pred), timeoutMs, `the log line: ${what}`);
 }
 
+/**
+ * SIGKILLs the first of the live `workers` to log "job started" for a job that `which` accepts (default: a first
+ * attempt), from inside its stdout handler, so the kill lands a few ms after the job began. Resolves with the
+ * worker, the job id and the fake's clock at the kill.
+ */
+export function killAtNextStart(
+  fake: FakeDiscord,
+  workers: Proc[],
+  timeoutMs: number,
+  which: (l: Record<string, any>) => boolean = (l) => l.started === 1,
+): Promise<{ worker: Proc; jobId: string; at: number }> {
+  return new Promise((resolve, reject) => {
+    const live = workers.filter((w) => w.child.exitCode === null && w.child.signalCode === null);
+    const detach = () => live.forEach((w, i) => w.child.stdout!.off('data', handlers[i]));
+    const timer = setTimeout(() => {
+      detach();
+      reject(new Error(`no worker started a job within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const handlers = live.map((w) => (chunk: Buffer) => {
+      for (const line of chunk.toString('utf8').split('\n')) {
+        if (!line.includes('"job started"')) continue;
+        let l;
+        try {
+          l = JSON.parse(line);
+        } catch {
+          continue; // a line split across two chunks: the first attempts are plenty
+        }
+        if (!which(l)) continue;
+        w.child.kill('SIGKILL');
+        const at = fake.now();
+        clearTimeout(timer);
+        detach();
+        resolve({ worker: w, jobId: l.jobId, at });
+        return;
+      }
+    });
+    live.forEach((w, i) => w.child.stdout!.on('data', handlers[i]));
+  });
+}
+
 /** The @original edit path of an interaction's webhook, as the fake records it. */
 export function originalPath(fake: FakeDiscord, token: string): string {
   return `/webhooks/${fake.appId}/${token}/messages/@original`;

@@ -1,5 +1,5 @@
 // Issue 6, item 1: a worker killed with SIGKILL while it is generating. Another worker takes the job over
-// (BullMQ's stalled-job recovery, with a short lock set through the environment), and every interaction
+// (BullMQ's stalled-job recovery, with the default short lock), and every interaction
 // gets exactly one result: 20 answered, 0 lost, 0 duplicated, counted in the requests the Discord fake received.
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -8,6 +8,7 @@ import { FakeDiscord } from '../fake-discord/index.ts';
 import {
   expectNoPingsAndShort,
   freshPrefix,
+  killAtNextStart,
   logLines,
   parseCompletion,
   REDIS_URL,
@@ -36,13 +37,9 @@ const tmp = tempDir('crash');
 beforeAll(async () => {
   fake = await new FakeDiscord().start();
   prefix = freshPrefix();
-  env = slowEnv(fake, prefix, tmp.dir, 768, {
-    WORKER_CONCURRENCY: '1',
-    // A dead worker's job is taken over ~5-6 s after it died, not 30-60 s. (Long enough that a live worker
-    // whose event loop is busy generating on this loaded machine still renews its lock in time.)
-    WORKER_LOCK_SECONDS: '5',
-    WORKER_STALLED_CHECK_SECONDS: '1',
-  });
+  // The default lock settings: a dead worker's job is taken over ~5-6 s after it died.
+  env = slowEnv(fake, prefix, tmp.dir, 768, { WORKER_CONCURRENCY: '1' });
+  for (const k of ['WORKER_LOCK_SECONDS', 'WORKER_STALLED_CHECK_SECONDS']) delete env[k];
   bot = spawnBard('bot', env);
   workers.push(spawnBard('worker', env), spawnBard('worker', env));
   await waitReady(fake, bot, workers);
@@ -52,40 +49,6 @@ afterAll(async () => {
   await shutDown(fake, prefix, [bot, ...workers]);
   tmp.cleanup();
 }, 30_000);
-
-/**
- * Kills (SIGKILL) the first live worker that logs "job started" for a job's first attempt, from inside the
- * stdout handler, so the kill lands a few ms after the job began generating. Resolves with the job id.
- */
-function killAtNextStart(timeoutMs: number, which: (l: Record<string, any>) => boolean = (l) => l.started === 1): Promise<{ worker: Proc; jobId: string; at: number }> {
-  return new Promise((resolve, reject) => {
-    const live = workers.filter((w) => w.child.exitCode === null && w.child.signalCode === null);
-    const detach = () => live.forEach((w, i) => w.child.stdout!.off('data', handlers[i]));
-    const timer = setTimeout(() => {
-      detach();
-      reject(new Error(`no worker started a job within ${timeoutMs} ms`));
-    }, timeoutMs);
-    const handlers = live.map((w) => (chunk: Buffer) => {
-      for (const line of chunk.toString('utf8').split('\n')) {
-        if (!line.includes('"job started"')) continue;
-        let l;
-        try {
-          l = JSON.parse(line);
-        } catch {
-          continue; // a line split across two chunks: the first attempts are plenty
-        }
-        if (!which(l)) continue;
-        w.child.kill('SIGKILL');
-        const at = fake.now();
-        clearTimeout(timer);
-        detach();
-        resolve({ worker: w, jobId: l.jobId, at });
-        return;
-      }
-    });
-    live.forEach((w, i) => w.child.stdout!.on('data', handlers[i]));
-  });
-}
 
 describe('worker killed mid-job', () => {
   it(`${KILLS} workers killed while generating: all ${INTERACTIONS} interactions answered exactly once`, async () => {
@@ -102,7 +65,7 @@ describe('worker killed mid-job', () => {
     // Kill a worker the moment it starts a job (first attempt), then start a replacement.
     const killed: { jobId: string; at: number }[] = [];
     while (killed.length < KILLS) {
-      const hit = await killAtNextStart(60_000);
+      const hit = await killAtNextStart(fake, workers, 60_000);
       killed.push({ jobId: hit.jobId, at: hit.at });
       expect(await hit.worker.exited).toBeNull();
       workers.push(spawnBard('worker', env));
@@ -151,7 +114,7 @@ describe('worker killed mid-job', () => {
     const ix = fake.injectSlashCommand({ name: 'bard', options: { prompt: 'YORICK: alas', length: LENGTH } });
     const jobId = `complete-${ix.id}`;
     for (const attempt of [1, 2]) {
-      const hit = await killAtNextStart(60_000, (l) => l.jobId === jobId && l.started === attempt);
+      const hit = await killAtNextStart(fake, workers, 60_000, (l) => l.jobId === jobId && l.started === attempt);
       expect(await hit.worker.exited).toBeNull();
       workers.push(spawnBard('worker', env));
     }

@@ -5,7 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Reply } from '../../src/bard/replies.ts';
 import { ExplainError } from '../../src/explain/index.ts';
-import { keys, ResultState } from '../../src/bard/state.ts';
+import { decodeResult } from '../../src/bard/result-codec.ts';
+import { keys } from '../../src/bard/state.ts';
 import { silentLogger } from '../../src/log.ts';
 import { InvalidJobError, parseJob, type CompleteJob } from '../../src/queue/jobs.ts';
 import { MemoryQueue } from '../../src/queue/memory.ts';
@@ -14,7 +15,6 @@ import type { Model } from '../../src/rnn/model.ts';
 import { Rng } from '../../src/rnn/rng.ts';
 import { loadRegistry, ModelUnavailableError, type ModelRegistry } from '../../src/models/registry.ts';
 import { MemoryStore } from '../../src/store/memory.ts';
-import { getJson } from '../../src/store/store.ts';
 import { inProcessGenerator } from '../../src/worker/generate.ts';
 import { runJob, type JobDeps } from '../../src/worker/jobs.ts';
 
@@ -83,7 +83,7 @@ describe('complete job', () => {
   it('keeps the state its buttons need, and Continue extends exactly from where the text stopped', async () => {
     const { posted, store, deps } = setup();
     await runJob({ name: 'complete', data: bardJob() }, deps);
-    const state = ResultState.parse(await getJson(store, keys.result('100000000000000001')));
+    const state = decodeResult(await store.getBytes(keys.result('100000000000000001')))!;
     const first = posted[0].reply as Extract<Reply, { kind: 'completion' }>;
     expect(state).toEqual({ author: alice, prompt: 'ROMEO:', text: first.continuation, temp: 0.5, length: 80, model: csc321 });
 
@@ -104,7 +104,7 @@ describe('complete job', () => {
     expect(cont.continuation).toBe(model.decode(sampleFrom(model, h, 80, 0.5, new Rng(99)).ixs));
     expect(cont.press).toMatchObject({ action: 'continue', by: bob });
     expect(cont.press?.previousTail?.endsWith(first.continuation.slice(-50))).toBe(true);
-    const after = ResultState.parse(await getJson(store, keys.result('100000000000000002')));
+    const after = decodeResult(await store.getBytes(keys.result('100000000000000002')))!;
     expect(after.text).toBe(first.continuation + cont.continuation);
   });
 });

@@ -23,6 +23,18 @@ for (const [name, make] of [
   ['MemoryStore', () => new MemoryStore()],
 ] as [string, () => Store][]) {
   describe(name, () => {
+    it('binary values: every byte kept, with a TTL; a string value reads back as its UTF-8 bytes', async () => {
+      const s = make();
+      const bytes = Uint8Array.from({ length: 256 }, (_, i) => i);
+      await s.setBytes('bin', bytes, 60);
+      expect(Buffer.from((await s.getBytes('bin'))!).equals(Buffer.from(bytes))).toBe(true);
+      await s.set('text', 'é{', null);
+      expect(Buffer.from((await s.getBytes('text'))!).toString('utf8')).toBe('é{');
+      expect(await s.getBytes('missing')).toBeNull();
+      await sleep(90);
+      expect(await s.getBytes('bin')).toBeNull();
+    });
+
     it('get/set with and without TTL, setIfAbsent, del', async () => {
       const s = make();
       await s.set('a', '1', null);
