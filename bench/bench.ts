@@ -1,19 +1,24 @@
 /**
  * `npm run bench`: speed of the RNN at H = 250 on this machine.
  *
- *   sample_chars_per_s        one stream, complete() (float32 WASM stepper, softmax + draw in JS)
+ *   sample_chars_per_s        one stream, complete() on the default kernels (the step and the draw in the kernels)
  *   train_chars_per_s.b1s25   min-char-rnn's loop: batch 1, seq 25, clip 5, Adagrad, on the batched kernel
  *   train_chars_per_s.b1s25_float64   the same loop on the float64 reference lossFun (for the ratio)
  *   train_chars_per_s.batched B = 32 streams × seq 100 on the batched kernel (one thread, as `bard train`
  *                             runs it by default), clip 5, Adagrad
  *   train_chars_per_s.batched_2threads  the same with the streams split over two threads
  *   train_chars_per_s.batched_wasm      the one-thread figure on the WASM kernels, when the native ones ran above
+ *   kernel_sets[set]          every kernel set this machine runs, side by side (interleaved rounds, the median
+ *                             round): train_b32s100 as above, and step_1 / step_32, characters per second of the
+ *                             generation step (logits, draw, next state) for one stream and for a batch of 32
+ *   kernel_sets_per_cpu_s     the same per CPU-second of this process (less sensitive to other load on the machine)
+ *   default_kernels           the set everything above runs on (src/kernels/native.ts: measured, never slower)
  *   serve_chars_per_s[n]      n concurrent generations in one worker process through its serving path
  *                             (model thread + continuous-batching scheduler, bench/serve.ts):
  *                             sampled characters per second, all streams together
  *
- * `kernels` names the kernels that ran: 'native-avx512' or 'native-avx2' (src/kernels/native.ts), or, when those are
- * not built or BARD_KERNELS names one, the WASM build: 'fma' (relaxed SIMD, fused multiply-adds) or 'simd'.
+ * `kernels` names the kernels that ran: 'native-avx512' or 'native-avx2' (src/kernels/native.ts), or the WASM build:
+ * 'fma' (relaxed SIMD, fused multiply-adds) or 'simd'.
  * The text is tinyshakespeare from ../shared/data when present (its 65 symbols), else random indices
  * over 65 symbols: the arithmetic, and so the speed, does not depend on the values.
  * Wall-clock rates are what the JSON reports; the lines before it also give each rate per CPU-second
@@ -23,7 +28,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createBatchedTrainer } from '../src/kernels/batched-trainer.ts';
-import { nativeIsas, kernelBackend } from '../src/kernels/native.ts';
+import { availableKernelSets, defaultKernelSet, kernelBackend, type KernelSet, type NativeIsa } from '../src/kernels/native.ts';
+import { RnnStepKernel } from '../src/kernels/step.ts';
 import { kernelsAvailable, kernelVariant } from '../src/kernels/wasm.ts';
 import { complete } from '../src/rnn/generate.ts';
 import { lossFun } from '../src/rnn/loss.ts';
@@ -100,11 +106,11 @@ function windows(B: number, T: number, at: number[]): { inputs: Int32Array; targ
 }
 
 /** One optimiser step from float32 kernel gradients: clip to [−5, 5], Adagrad (lr 0.1) on the float64 parameters. */
-function kernelTrainer(B: number, T: number, threads = 1, kernels = backend ?? undefined): () => number {
+function kernelTrainer(B: number, T: number, threads = 1, kernels = backend ?? undefined, isa?: NativeIsa): () => number {
   const p: Params = initParams(H, V, () => rng.normal(), 0.01);
   const mem = zerosLike(p);
   const g = zerosLike(p);
-  const trainer = createBatchedTrainer(H, V, B, T, { threads, backend: kernels });
+  const trainer = createBatchedTrainer(H, V, B, T, { threads, backend: kernels, isa });
   const at = Array.from({ length: B }, (_, b) => Math.floor((b * data.length) / B));
   let h: ArrayLike<number> = new Float32Array(B * H);
   return () => {
@@ -138,7 +144,52 @@ const b1s25Reference = measure('train b1 s25 (float64 reference)', referenceTrai
 const batched = measure('train b32 s100 (kernel, 1 thread)', kernelTrainer(32, 100), SECONDS + 1);
 const batched2 = measure('train b32 s100 (kernel, 2 threads)', kernelTrainer(32, 100, 2), SECONDS + 1);
 const wasm = kernelVariant()!;
-const batchedWasm = backend === 'native' ? measure(`train b32 s100 (WASM ${wasm}, 1 thread)`, kernelTrainer(32, 100, 1, wasm), SECONDS + 1) : batched;
+
+// ---- every kernel set side by side: each figure in interleaved rounds (other load falls on all alike), the median round
+/** The generation step of `n` streams (logits, a draw, the next state) on one kernel set: characters per step. */
+function stepLoop(n: number, set: KernelSet): () => number {
+  const k = set.startsWith('native-') ? new RnnStepKernel(params, n, 'native', set.slice(7) as NativeIsa) : new RnnStepKernel(params, n, set as 'fma' | 'simd');
+  const ixs = Int32Array.from({ length: n }, (_, b) => data[b]);
+  k.invT.fill(1);
+  return () => {
+    for (let i = 0; i < 200; i++) {
+      for (let b = 0; b < n; b++) k.uniforms[b] = rng.next();
+      k.computeLogits(n);
+      k.draw(n);
+      k.step(k.draws.subarray(0, n), n);
+    }
+    return 200 * n;
+  };
+}
+
+const sets = availableKernelSets();
+const defaultSet = defaultKernelSet()!;
+const ROUNDS = 3;
+const figures = { train_b32s100: (s: KernelSet) => kernelTrainer(32, 100, 1, s.startsWith('native-') ? 'native' : (s as 'fma'), s.startsWith('native-') ? (s.slice(7) as NativeIsa) : undefined), step_1: (s: KernelSet) => stepLoop(1, s), step_32: (s: KernelSet) => stepLoop(32, s) };
+const kernelSets: Record<string, Record<string, number>> = Object.fromEntries(sets.map((s) => [s, {}]));
+const kernelSetsPerCpu: Record<string, Record<string, number>> = Object.fromEntries(sets.map((s) => [s, {}]));
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+for (const [figure, make] of Object.entries(figures)) {
+  const loops = sets.map(make);
+  const rates: Rate[][] = sets.map(() => []);
+  for (let r = 0; r < ROUNDS; r++) {
+    sets.forEach((s, i) => rates[i].push(measure(`${figure} ${s}${s === defaultSet ? ' (default)' : ''}, round ${r + 1}`, loops[i], Math.min(SECONDS, 1.5))));
+  }
+  sets.forEach((s, i) => {
+    kernelSets[s][figure] = Math.round(median(rates[i].map((x) => x.wall)));
+    kernelSetsPerCpu[s][figure] = Math.round(median(rates[i].map((x) => x.cpu)));
+  });
+}
+const cols = Object.keys(figures);
+for (const [what, table] of [['chars/s', kernelSets], ['chars per CPU-second', kernelSetsPerCpu]] as const) {
+  console.log(`\nkernel sets, ${what} (median of ${ROUNDS} interleaved rounds; * the default):`);
+  console.log(`  ${'set'.padEnd(16)}${cols.map((c) => c.padStart(15)).join('')}`);
+  for (const s of sets) {
+    const ratio = s === defaultSet ? '' : `   (${cols.map((c) => (table[s][c] / table[defaultSet][c]).toFixed(2)).join(' / ')} × the default)`;
+    console.log(`  ${(s + (s === defaultSet ? ' *' : '')).padEnd(16)}${cols.map((c) => fmt(table[s][c]).padStart(15)).join('')}${ratio}`);
+  }
+}
+const batchedWasm = { wall: kernelSets[wasm]?.train_b32s100 ?? batched.wall };
 
 // ---- serving: n concurrent generations through the worker's real serving path (model thread + scheduler)
 const serve: Record<string, number> = {};
@@ -151,7 +202,7 @@ for (const n of [1, 8, 32, 64]) {
 console.log(
   JSON.stringify({
     hidden: H,
-    kernels: backend === 'native' ? `native-${nativeIsas()[0]}` : backend,
+    kernels: defaultSet,
     sample_chars_per_s: Math.round(sample.wall),
     train_chars_per_s: {
       b1s25: Math.round(b1s25.wall),
@@ -161,5 +212,8 @@ console.log(
       b1s25_float64: Math.round(b1s25Reference.wall),
     },
     serve_chars_per_s: serve,
+    kernel_sets: kernelSets,
+    kernel_sets_per_cpu_s: kernelSetsPerCpu,
+    default_kernels: defaultSet,
   }),
 );

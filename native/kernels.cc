@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <type_traits>
 #include <utility>
@@ -22,19 +23,27 @@
 namespace avx2 {
 typedef __m256 vf;
 constexpr int W = 8;
-constexpr int R = 6;  // 6 × 2 accumulators + 2 weight vectors + a broadcast: 15 of the 16 ymm registers
-constexpr int S = 2;
+// The tile: 4 rows × 3 vectors. 12 accumulators + 3 weight vectors + a broadcast fill the 16 ymm registers, and
+// B = 32 streams is 8 whole panels (6 × 2 left 2 of 32 rows in a mostly empty one). Measured at training b32 s100:
+// 4 × 3 ≥ 6 × 2 > 3 × 4.
+constexpr int R = 4;
+constexpr int S = 3;
 static inline vf vload(const float* p) { return _mm256_loadu_ps(p); }
 static inline void vstore(float* p, vf a) { _mm256_storeu_ps(p, a); }
 static inline vf vzero() { return _mm256_setzero_ps(); }
-static inline vf vbcast(const float* p) { return _mm256_broadcast_ss(p); }
+// set1, not _mm256_broadcast_ss(p): GCC treats the latter as an opaque read through p and keeps the accumulators in
+// memory around it (12 stores to the stack per k step of a tile).
+static inline vf vbcast(const float* p) { return _mm256_set1_ps(*p); }
 static inline vf vfma(vf a, vf b, vf c) { return _mm256_fmadd_ps(a, b, c); }
-// The first n (1..8) floats, the rest 0; and their store. The masked forms touch no memory past them.
-static inline __m256i firstN(int n) {
-  return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+static inline __m128 vlow(vf a) { return _mm256_castps256_ps128(a); }
+// The elementwise operations of tanh and exp that are not arithmetic (see kernels-impl.h's 128-bit ones).
+static inline vf vpmin(vf a, vf b) { return _mm256_min_ps(b, a); }
+static inline vf vpmax(vf a, vf b) { return _mm256_max_ps(b, a); }
+static inline vf vsplat(vf, float f) { return _mm256_set1_ps(f); }
+static inline vf vnearest(vf a) { return _mm256_round_ps(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
+static inline vf vpow2(vf n) {
+  return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(_mm256_cvttps_epi32(n), _mm256_set1_epi32(127)), 23));
 }
-static inline vf vloadn(const float* p, int n) { return _mm256_maskload_ps(p, firstN(n)); }
-static inline void vstoren(float* p, vf a, int n) { _mm256_maskstore_ps(p, firstN(n), a); }
 #include "kernels-impl.h"
 }  // namespace avx2
 #pragma GCC pop_options
@@ -44,16 +53,23 @@ static inline void vstoren(float* p, vf a, int n) { _mm256_maskstore_ps(p, first
 namespace avx512 {
 typedef __m512 vf;
 constexpr int W = 16;
-constexpr int R = 8;  // 8 × 2 accumulators + 2 weight vectors + a broadcast, of the 32 zmm registers
+// The tile: 8 rows × 2 vectors, 16 accumulators of the 32 zmm registers. Measured at training b32 s100:
+// 8 × 2 > 8 × 3 ≈ 4 × 4 > 16 × 1.
+constexpr int R = 8;
 constexpr int S = 2;
 static inline vf vload(const float* p) { return _mm512_loadu_ps(p); }
 static inline void vstore(float* p, vf a) { _mm512_storeu_ps(p, a); }
 static inline vf vzero() { return _mm512_setzero_ps(); }
 static inline vf vbcast(const float* p) { return _mm512_set1_ps(*p); }
 static inline vf vfma(vf a, vf b, vf c) { return _mm512_fmadd_ps(a, b, c); }
-static inline __mmask16 firstN(int n) { return (__mmask16)((1u << n) - 1); }
-static inline vf vloadn(const float* p, int n) { return _mm512_maskz_loadu_ps(firstN(n), p); }
-static inline void vstoren(float* p, vf a, int n) { _mm512_mask_storeu_ps(p, firstN(n), a); }
+static inline __m128 vlow(vf a) { return _mm512_castps512_ps128(a); }
+static inline vf vpmin(vf a, vf b) { return _mm512_min_ps(b, a); }
+static inline vf vpmax(vf a, vf b) { return _mm512_max_ps(b, a); }
+static inline vf vsplat(vf, float f) { return _mm512_set1_ps(f); }
+static inline vf vnearest(vf a) { return _mm512_roundscale_ps(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
+static inline vf vpow2(vf n) {
+  return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_add_epi32(_mm512_cvttps_epi32(n), _mm512_set1_epi32(127)), 23));
+}
 #include "kernels-impl.h"
 }  // namespace avx512
 #pragma GCC pop_options
@@ -71,12 +87,15 @@ struct Kernels {
   decltype(&avx2::project) project;
   decltype(&avx2::finishStep) finishStep;
   decltype(&avx2::sampleRows) sampleRows;
+  decltype(&avx2::packedFloats) packedFloats;
+  decltype(&avx2::panelFloatsOf) panelFloats;
+  decltype(&avx2::packWeights) packStrips;
 };
 
 #define KERNELS(ns)                                                                                        \
   {                                                                                                        \
     #ns, ns::trainForward, ns::softmaxLoss, ns::trainBackward, ns::transpose, ns::stepHidden, ns::project, \
-        ns::finishStep, ns::sampleRows                                                                    \
+        ns::finishStep, ns::sampleRows, ns::packedFloats, ns::panelFloatsOf, ns::packWeights              \
   }
 const Kernels k512 = KERNELS(avx512);
 const Kernels k2 = KERNELS(avx2);
@@ -193,6 +212,8 @@ napi_value Bind(napi_env env, napi_callback_info info) {
       {"trainBackward", Call<&Kernels::trainBackward>}, {"transpose", Call<&Kernels::transpose>},
       {"stepHidden", Call<&Kernels::stepHidden>},       {"project", Call<&Kernels::project>},
       {"finishStep", Call<&Kernels::finishStep>},       {"sampleRows", Call<&Kernels::sampleRows>},
+      {"packedFloats", Call<&Kernels::packedFloats>},   {"panelFloats", Call<&Kernels::panelFloats>},
+      {"packStrips", Call<&Kernels::packStrips>},
   };
   b->owners = 1;
   for (const auto& f : fns) {
@@ -206,10 +227,42 @@ napi_value Bind(napi_env env, napi_callback_info info) {
   return obj;
 }
 
+void FreeAligned(napi_env, void* data, void*) { std::free(data); }
+
+// memory(bytes) → a zeroed ArrayBuffer whose first byte starts a cache line. One that JS allocates starts where
+// the allocator puts it (16 bytes apart, say), and then rows that the arena aligns to 64 bytes from its start
+// still straddle cache lines: a 64-byte load across two lines costs two.
+napi_value Memory(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  int64_t bytes = 0;
+  if (argc < 1 || napi_get_value_int64(env, argv[0], &bytes) != napi_ok || bytes <= 0) {
+    napi_throw_type_error(env, nullptr, "memory expects a positive byte count");
+    return nullptr;
+  }
+  const size_t size = ((size_t)bytes + 63) / 64 * 64;
+  void* data = std::aligned_alloc(64, size);
+  if (!data) {
+    napi_throw_error(env, nullptr, "bard native kernels: out of memory");
+    return nullptr;
+  }
+  std::memset(data, 0, size);
+  napi_value out;
+  if (napi_create_external_arraybuffer(env, data, (size_t)bytes, FreeAligned, nullptr, &out) != napi_ok) {
+    std::free(data);
+    napi_throw_error(env, nullptr, "bard native kernels: cannot hand memory to JS");
+    return nullptr;
+  }
+  return out;
+}
+
 napi_value Init(napi_env env, napi_value exports) {
   napi_value fn, list;
   napi_create_function(env, "bind", NAPI_AUTO_LENGTH, Bind, nullptr, &fn);
   napi_set_named_property(env, exports, "bind", fn);
+  napi_create_function(env, "memory", NAPI_AUTO_LENGTH, Memory, nullptr, &fn);
+  napi_set_named_property(env, exports, "memory", fn);
   napi_create_array_with_length(env, isas.size(), &list);
   for (size_t i = 0; i < isas.size(); i++) {
     napi_value name;

@@ -38,8 +38,9 @@ export function toParams32(p: ParamsLike): Params32 {
  * Where the weights live in an arena, laid out for the kernels (rows padded with zeros to Hp or Vp floats):
  *   WhhT[k][j] = Whh[j][k]   WxhT[i][j] = Wxh[j][i]   WhyT[j][c] = Why[c][j]   (forward: rows are inputs)
  *   Whh[j][k], Why[c][j]                                                     (backward, training only)
- * For stepping, WhhT and WhyT sit side by side in one matrix [WhhT | WhyT] (row stride Hp + Vp), so one
- * product gives both Whh·h and Why·h; for training they are separate (row strides Hp and Vp).
+ * For stepping, WhhT and WhyT sit side by side in one matrix [WhhT | WhyT] (row stride Hp + Vp rounded up to 16), so one
+ * product gives both Whh·h and Why·h, and each is also packed once (WhhP, WhyP: the kernels' packStrips) for the
+ * tiled product of a batch; for training they are separate (row strides Hp and Vp) and packed by each call.
  */
 export interface WeightPtrs {
   H: number;
@@ -55,6 +56,9 @@ export interface WeightPtrs {
   by: number;
   Whh: number;
   Why: number;
+  /** WhhT and WhyT packed into the kernels' column strips (step mode; 0 in training). */
+  WhhP: number;
+  WhyP: number;
   /** Staging area: Wxh, Whh, Why as given (row-major, unpadded), transposed from here by the kernel. */
   raw: number;
 }
@@ -63,21 +67,26 @@ export function allocWeights(arena: KernelArena, H: number, V: number, mode: 'st
   const Hp = pad4(H);
   const Vp = pad4(V);
   const train = mode === 'train';
-  const Wcat = train ? 0 : arena.allocF32(H * (Hp + Vp));
+  // [WhhT | WhyT]'s rows start on cache lines (a stride of 16 floats): one stream's product reads every row whole,
+  // and a 64-byte vector load across two lines costs two.
+  const ldCat = (Hp + Vp + 15) & ~15;
+  const Wcat = train ? 0 : arena.allocF32(H * ldCat);
   return {
     H,
     V,
     Hp,
     Vp,
     WhhT: train ? arena.allocF32(H * Hp) : Wcat,
-    ldWhhT: train ? Hp : Hp + Vp,
+    ldWhhT: train ? Hp : ldCat,
     WxhT: arena.allocF32(V * Hp),
     bh: arena.allocF32(Hp),
     WhyT: train ? arena.allocF32(H * Vp) : Wcat + 4 * Hp,
-    ldWhyT: train ? Vp : Hp + Vp,
+    ldWhyT: train ? Vp : ldCat,
     by: arena.allocF32(Vp),
     Whh: train ? arena.allocF32(H * Hp) : 0,
     Why: train ? arena.allocF32(V * Hp) : 0,
+    WhhP: train ? 0 : arena.allocF32(arena.exports.packedFloats(H, Hp)),
+    WhyP: train ? 0 : arena.allocF32(arena.exports.packedFloats(H, Vp)),
     raw: arena.allocF32(H * V + H * H + V * H),
   };
 }
@@ -106,6 +115,8 @@ export function writeWeights(arena: KernelArena, w: WeightPtrs, p: ParamsLike): 
   e.transpose(rawWxh, w.WxhT, H, V, V, Hp); // WxhT[i][j] = Wxh[j][i]
   e.transpose(rawWhh, w.WhhT, H, H, H, w.ldWhhT); // WhhT[k][j] = Whh[j][k]
   e.transpose(rawWhy, w.WhyT, V, H, H, w.ldWhyT); // WhyT[j][c] = Why[c][j]
+  if (w.WhhP) e.packStrips(w.WhhT, H, Hp, w.ldWhhT, w.WhhP);
+  if (w.WhyP) e.packStrips(w.WhyT, H, Vp, w.ldWhyT, w.WhyP);
   if (w.Whh) for (let j = 0; j < H; j++) m.copyWithin((w.Whh >> 2) + j * Hp, (rawWhh >> 2) + j * H, (rawWhh >> 2) + (j + 1) * H);
   if (w.Why) for (let c = 0; c < V; c++) m.copyWithin((w.Why >> 2) + c * Hp, (rawWhy >> 2) + c * H, (rawWhy >> 2) + (c + 1) * H);
 }

@@ -1,7 +1,11 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { cpus, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Arena, type ArenaExports, KernelArena, type KernelVariant, kernelVariant } from './wasm.ts';
+import { threadId } from 'node:worker_threads';
+import { fastest } from './calibrate.ts';
+import { Arena, type ArenaExports, KERNELS_FMA_WASM, KERNELS_WASM, KernelArena, type KernelVariant, kernelVariant } from './wasm.ts';
 
 /**
  * The native kernels (native/kernels.cc, built by `npm ci` through `npm run build:native`): the batched
@@ -20,6 +24,8 @@ interface NativeAddon {
   isas: NativeIsa[];
   /** The kernels on that buffer, with the widest instruction set or the one named. */
   bind(buffer: ArrayBuffer, isa?: NativeIsa): ArenaExports;
+  /** A zeroed buffer of that many bytes starting on a cache line, which the arena's 64-byte alignment relies on. */
+  memory(bytes: number): ArrayBuffer;
 }
 
 let addon: NativeAddon | null | undefined;
@@ -55,14 +61,117 @@ export function nativeIsas(): NativeIsa[] {
 
 export type KernelBackend = 'native' | KernelVariant;
 
+/** A kernel set: the native kernels on one instruction set, or a WASM build. */
+export type KernelSet = `native-${NativeIsa}` | KernelVariant;
+
+const SET_NAMES = ['native-avx512', 'native-avx2', 'fma', 'simd'] as const;
+
+/** The kernel sets this machine runs: the native ones (widest first), then the WASM build kernelVariant() picks. */
+export function availableKernelSets(): KernelSet[] {
+  const wasm = kernelVariant();
+  return [...nativeIsas().map((isa) => `native-${isa}` as const), ...(wasm ? [wasm] : [])];
+}
+
 /**
- * The kernels training and sampling run on: the native ones when they are available, unless BARD_KERNELS names
- * a WASM build ('fma' or 'simd'); else the WASM build kernelVariant() picks. Null when nothing is built.
+ * Where the measured choice is kept: beside the addon, so a rebuild (which empties native/build) measures again; or,
+ * where that folder is read-only (the Docker image runs as another user), in the system's temporary folder.
  */
-export function kernelBackend(): KernelBackend | null {
+export const KERNEL_CHOICE_FILE = join(dirname(dirname(NATIVE_ADDON)), 'kernel-choice.json');
+const CHOICE_FILES = [KERNEL_CHOICE_FILE, join(tmpdir(), 'bard-kernel-choice.json')];
+
+export interface KernelChoice {
+  key: string;
+  choice: KernelSet;
+  /** Each set's best probe time (ms), for whoever wonders why. */
+  ms: Record<string, number>;
+}
+
+/** What the choice depends on: the CPU, and the builds of both kernels. */
+function choiceKey(): string {
+  const mtime = (f: string) => (existsSync(f) ? statSync(f).mtimeMs : 0);
+  return [cpus()[0]?.model ?? '?', nativeIsas().join('+'), mtime(NATIVE_ADDON), mtime(KERNELS_FMA_WASM), mtime(KERNELS_WASM)].join('|');
+}
+
+/** The kept choice for this key from the first of `files` that has one, or null. */
+export function readChoice(key: string, sets: KernelSet[], files = CHOICE_FILES): KernelSet | null {
+  for (const file of files) {
+    if (!existsSync(file)) continue;
+    try {
+      const c = JSON.parse(readFileSync(file, 'utf8')) as KernelChoice;
+      if (c.key === key && sets.includes(c.choice)) return c.choice;
+    } catch (e) {
+      process.emitWarning(`bard: ignoring ${file} (${(e as Error).message}); measuring the kernels again`);
+    }
+  }
+  return null;
+}
+
+/** Keeps the choice in the first of `files` that can be written. */
+export function writeChoice(c: KernelChoice, files = CHOICE_FILES): void {
+  const failures: string[] = [];
+  for (const file of files) {
+    const tmp = `${file}.${process.pid}-${threadId}`;
+    try {
+      writeFileSync(tmp, JSON.stringify(c, null, 2) + '\n');
+      renameSync(tmp, file); // whole or not at all, when two processes measure at once
+      return;
+    } catch (e) {
+      failures.push(`${file}: ${(e as Error).message}`);
+    }
+  }
+  process.emitWarning(`bard: could not keep the kernel choice (${failures.join('; ')}); each process will measure it`);
+}
+
+let chosen: KernelSet | null | undefined;
+
+/**
+ * The fastest kernel set of this machine, measured at first use (about 0.1 s, calibrate.ts) and kept (writeChoice)
+ * for the processes and threads that follow; with a single set there is nothing to measure.
+ */
+function measuredChoice(): KernelSet | null {
+  if (chosen !== undefined) return chosen;
+  const sets = availableKernelSets();
+  if (sets.length <= 1) return (chosen = sets[0] ?? null);
+  const key = choiceKey();
+  chosen = readChoice(key, sets);
+  if (!chosen) {
+    const arena = (name: KernelSet) => () => (name.startsWith('native-') ? new NativeArena(name.slice(7) as NativeIsa) : new Arena(name as KernelVariant));
+    const r = fastest(sets.map((name) => ({ name, arena: arena(name) })));
+    chosen = r.name;
+    writeChoice({ key, choice: chosen, ms: r.ms });
+  }
+  return chosen;
+}
+
+/**
+ * The kernels training and sampling run on by default: never slower than another set this machine runs, by
+ * measuring (measuredChoice). BARD_KERNELS names one instead: 'native' (the native set measured fastest),
+ * 'native-avx512', 'native-avx2', or a WASM build ('fma', 'simd'). Null when nothing is built.
+ */
+export function defaultKernelSet(): KernelSet | null {
   const forced = process.env.BARD_KERNELS;
-  if ((!forced || forced === 'native') && nativeAddon()) return 'native';
-  return kernelVariant();
+  if (!forced) return measuredChoice();
+  if (forced === 'fma' || forced === 'simd') return kernelVariant();
+  const natives = availableKernelSets().filter((s) => s.startsWith('native-'));
+  if (forced === 'native') {
+    const pick = measuredChoice();
+    return pick && natives.includes(pick) ? pick : (natives[0] ?? kernelVariant());
+  }
+  if (!(SET_NAMES as readonly string[]).includes(forced)) throw new Error(`BARD_KERNELS=${forced}: expected one of native, ${SET_NAMES.join(', ')}`);
+  if (!natives.includes(forced as KernelSet)) throw new Error(`BARD_KERNELS=${forced}: not available here (${nativeUnavailableReason() || `this machine runs ${natives.join(', ')}`})`);
+  return forced as KernelSet;
+}
+
+/** The backend of defaultKernelSet(): 'native', or the WASM build. Null when nothing is built. */
+export function kernelBackend(): KernelBackend | null {
+  const set = defaultKernelSet();
+  return set === null ? null : set.startsWith('native-') ? 'native' : (set as KernelVariant);
+}
+
+/** The instruction set native arenas take by default: defaultKernelSet()'s, or the widest when that is WASM. */
+function defaultIsa(): NativeIsa | undefined {
+  const set = defaultKernelSet();
+  return set?.startsWith('native-') ? (set.slice(7) as NativeIsa) : nativeIsas()[0];
 }
 
 /**
@@ -70,15 +179,19 @@ export function kernelBackend(): KernelBackend | null {
  * step kernel lays out its buffers the same way on either. Growing replaces the buffer and binds the kernels to the new one.
  */
 export class NativeArena extends KernelArena {
-  private memory = new ArrayBuffer(1 << 16);
+  private memory: ArrayBuffer;
   private bound: ArenaExports;
 
-  /** `isa` picks the instruction set (tests run each); by default the widest this CPU runs. */
-  constructor(private readonly isa?: NativeIsa) {
+  private readonly isa: NativeIsa | undefined;
+
+  /** `isa` picks the instruction set (tests run each); by default defaultKernelSet()'s. */
+  constructor(isa?: NativeIsa) {
     super();
     const a = nativeAddon();
     if (!a) throw new Error(`the native kernels are not available (${NATIVE_ADDON}: ${whyNot}): run \`npm run build:native\``);
-    this.bound = a.bind(this.memory, isa);
+    this.isa = isa ?? defaultIsa();
+    this.memory = a.memory(1 << 16);
+    this.bound = a.bind(this.memory, this.isa);
     this.top = 64; // offset 0 stays unallocated: the kernels read a 0 pointer as "none" (no dropout mask)
   }
 
@@ -91,7 +204,7 @@ export class NativeArena extends KernelArena {
   }
 
   protected grow(bytes: number): void {
-    const grown = new ArrayBuffer(Math.max(bytes, 2 * this.memory.byteLength));
+    const grown = nativeAddon()!.memory(Math.max(bytes, 2 * this.memory.byteLength));
     new Uint8Array(grown).set(new Uint8Array(this.memory));
     this.memory = grown;
     this.bound = nativeAddon()!.bind(grown, this.isa);

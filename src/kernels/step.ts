@@ -10,6 +10,9 @@ import type { KernelArena } from './wasm.ts';
  * whatever n and whatever the other rows hold, so a stream stepped in a batch produces exactly
  * the bits (and so the characters) it produces alone.
  *
+ * A batch of streams runs through the kernels' tiled matrix–matrix product over weights packed once (at construction
+ * and load), one stream through their matrix–vector product: the same bits either way.
+ *
  * computeLogits computes Whh · h along with Why · h (one product with [WhhT | WhyT]), and a step that
  * follows it only adds the input column and the bias and applies tanh; a step without it does the
  * product itself. The two routes give the same bits.
@@ -27,6 +30,8 @@ export class RnnStepKernel {
   private readonly ixs: number;
   /** Rows of Hp + Vp floats: [Whh · h | Why · h + by] for the current h, valid for rows < projected. */
   private readonly sy: number;
+  /** Scratch for a batch's rows packed into the tiled product's panels. */
+  private readonly panels: number;
   private projected = 0;
   private readonly m: Float32Array;
   private readonly ixView: Int32Array;
@@ -49,6 +54,7 @@ export class RnnStepKernel {
     this.hNext = this.arena.allocF32(capacity * Hp);
     this.ixs = this.arena.alloc(4 * capacity);
     this.sy = this.arena.allocF32(capacity * (Hp + Vp));
+    this.panels = this.arena.allocF32(this.arena.exports.panelFloats(capacity, params.H));
     const a = this.arena;
     this.drawPtrs = { invT: a.allocF32(capacity), u: a.alloc(8 * capacity), out: a.alloc(4 * capacity), scratch: a.allocF32(Vp) };
     this.m = a.f32();
@@ -106,10 +112,10 @@ export class RnnStepKernel {
       if (!(ix >= 0 && ix < this.V)) throw new RangeError(`input index ${ix} is outside the vocabulary (0..${this.V - 1})`);
       this.ixView[base + b] = ix;
     }
-    const { H, Hp, Vp, WhhT, ldWhhT, WxhT, bh } = this.w;
+    const { H, Hp, Vp, WhhT, ldWhhT, WxhT, bh, WhhP } = this.w;
     const e = this.arena.exports;
     if (this.projected >= n) e.finishStep(this.sy, this.hNext, this.ixs, n, Hp, Vp, WxhT, bh);
-    else e.stepHidden(this.hCur, this.hNext, this.ixs, n, H, Hp, WhhT, ldWhhT, WxhT, bh);
+    else e.stepHidden(this.hCur, this.hNext, this.ixs, n, H, Hp, WhhT, ldWhhT, WxhT, bh, WhhP, this.panels);
     const t = this.hCur;
     this.hCur = this.hNext;
     this.hNext = t;
@@ -128,8 +134,8 @@ export class RnnStepKernel {
   /** y = Why h + by for rows 0..n-1 (and Whh h, for the next step). */
   computeLogits(n: number): void {
     this.checkCount(n);
-    const { H, Hp, Vp, WhhT, by } = this.w;
-    this.arena.exports.project(this.hCur, this.sy, n, H, Hp, Vp, WhhT, by);
+    const { H, Hp, Vp, WhhT, ldWhhT, by, WhhP, WhyP } = this.w;
+    this.arena.exports.project(this.hCur, this.sy, n, H, Hp, Vp, WhhT, ldWhhT, by, WhhP, WhyP, this.panels);
     this.projected = n;
   }
 

@@ -27,9 +27,15 @@ export interface KernelExports {
   packStrips(w: number, K: number, M: number, ldw: number, dst: number): void;
   gemmPacked(c: number, x: number, wp: number, nb: number, K: number, M: number, xrs: number, xcs: number, ldc: number, KC: number, xp: number): void;
   panelFloats(nb: number, K: number): number;
-  stepHidden(hin: number, hout: number, ixs: number, nb: number, H: number, Hp: number, WhhT: number, ldWhhT: number, WxhT: number, bh: number): void;
+  packedFloats(K: number, M: number): number;
+  stepHidden(
+    hin: number, hout: number, ixs: number, nb: number, H: number, Hp: number, WhhT: number, ldWhhT: number, WxhT: number, bh: number,
+    WhhP: number, xp: number,
+  ): void;
   logits(h: number, y: number, nb: number, H: number, Hp: number, Vp: number, WhyT: number, ldWhyT: number, by: number): void;
-  project(h: number, sy: number, nb: number, H: number, Hp: number, Vp: number, Wcat: number, by: number): void;
+  project(
+    h: number, sy: number, nb: number, H: number, Hp: number, Vp: number, Wcat: number, ldW: number, by: number, WhhP: number, WhyP: number, xp: number,
+  ): void;
   finishStep(sy: number, hout: number, ixs: number, nb: number, Hp: number, Vp: number, WxhT: number, bh: number): void;
   trainForward(
     hs: number, xs: number, ys: number, T: number, B: number, H: number, Hp: number, Vp: number,
@@ -66,10 +72,14 @@ function moduleOf(v: KernelVariant): WebAssembly.Module | null {
   return modules.get(v)!;
 }
 
-/** The kernels both the WASM module and the native addon (src/kernels/native.ts) have: training and the generation step. */
+/**
+ * The kernels both the WASM module and the native addon (src/kernels/native.ts) have: training, the generation step, and
+ * the packing of the step's weights (whose layout and size differ between them: packedFloats and panelFloats say it).
+ */
 export type ArenaExports = Pick<
   KernelExports,
-  'transpose' | 'trainForward' | 'softmaxLoss' | 'trainBackward' | 'stepHidden' | 'project' | 'finishStep' | 'sampleRows'
+  | 'transpose' | 'trainForward' | 'softmaxLoss' | 'trainBackward' | 'stepHidden' | 'project' | 'finishStep' | 'sampleRows'
+  | 'packStrips' | 'packedFloats' | 'panelFloats'
 >;
 
 /**

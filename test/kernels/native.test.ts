@@ -1,7 +1,19 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createBatchedTrainer } from '../../src/kernels/batched-trainer.ts';
-import { NativeArena, nativeIsas, kernelBackend, nativeUnavailableReason } from '../../src/kernels/native.ts';
+import {
+  availableKernelSets,
+  defaultKernelSet,
+  KERNEL_CHOICE_FILE,
+  kernelBackend,
+  NativeArena,
+  nativeIsas,
+  nativeUnavailableReason,
+  readChoice,
+  writeChoice,
+} from '../../src/kernels/native.ts';
 import { RnnStepKernel } from '../../src/kernels/step.ts';
 import { kernelVariant } from '../../src/kernels/wasm.ts';
 import { initParams } from '../../src/rnn/params.ts';
@@ -35,13 +47,28 @@ describe('native training kernels', () => {
     else process.env.BARD_KERNELS = original;
   });
 
-  it('train by default, and BARD_KERNELS=fma or simd asks for a WASM build', () => {
+  it('by default run the set measured fastest, and BARD_KERNELS names one', () => {
     delete process.env.BARD_KERNELS;
-    expect(kernelBackend()).toBe('native');
+    const sets = availableKernelSets();
+    expect(sets).toEqual([...wantIsas.map((isa) => `native-${isa}`), kernelVariant()]);
+    const pick = defaultKernelSet()!;
+    expect(sets).toContain(pick);
+    expect(kernelBackend()).toBe(pick.startsWith('native-') ? 'native' : pick);
+    // kept for the processes that follow, for this CPU and these builds
+    expect(JSON.parse(readFileSync(KERNEL_CHOICE_FILE, 'utf8')).choice).toBe(pick);
     process.env.BARD_KERNELS = 'simd';
     expect(kernelBackend()).toBe('simd');
     process.env.BARD_KERNELS = 'fma';
     expect(kernelBackend()).toBe(kernelVariant());
+    process.env.BARD_KERNELS = 'native';
+    expect(kernelBackend()).toBe('native');
+    for (const isa of wantIsas) {
+      process.env.BARD_KERNELS = `native-${isa}`;
+      expect(defaultKernelSet()).toBe(`native-${isa}`);
+      expect(new NativeArena().exports).toBeDefined();
+    }
+    process.env.BARD_KERNELS = 'avx9000';
+    expect(() => kernelBackend()).toThrow(/BARD_KERNELS=avx9000: expected one of native, native-avx512, native-avx2, fma, simd/);
   });
 
   // Every product element is the chain acc = fma(x, w, acc) in the order of k on both, and the elementwise code does
@@ -72,6 +99,21 @@ describe('native training kernels', () => {
     expect(wasm.grads.Whh.some((v) => v !== 0)).toBe(true);
   });
 
+  it('the kept choice goes to the first folder that can be written, and only a matching key is read back', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bard-choice-'));
+    try {
+      const files = [join(dir, 'missing-folder', 'choice.json'), join(dir, 'choice.json')];
+      writeChoice({ key: 'cpu|builds', choice: 'fma', ms: { fma: 1 } }, files);
+      expect(existsSync(files[0])).toBe(false);
+      expect(JSON.parse(readFileSync(files[1], 'utf8')).choice).toBe('fma');
+      expect(readChoice('cpu|builds', ['native-avx2', 'fma'], files)).toBe('fma');
+      expect(readChoice('another cpu|builds', ['native-avx2', 'fma'], files)).toBeNull();
+      expect(readChoice('cpu|builds', ['native-avx2'], files)).toBeNull(); // a set this machine no longer runs
+    } finally {
+      rmSync(dir, { recursive: true });
+    }
+  });
+
   it('split over two threads: the same states as on one', () => {
     const H = 48, V = 20, B = 6, T = 9;
     const rng = new Rng(4);
@@ -89,15 +131,19 @@ describe('native training kernels', () => {
     }
   });
 
-  it('step, project, finishStep and draw: the same states and draws as the WASM FMA build, on each instruction set', () => {
-    const H = 70, V = 29, n = 5; // a 72-float state row, 32-float logits: partial vectors on both instruction sets
+  it.each([
+    // H, V, streams
+    [70, 29, 5], // a 72-float state row, 32-float logits: partial vectors on both instruction sets
+    [66, 29, 1], // rows of 68 and 68 + 32 floats: a last 4 floats after whole vectors of 8 and of 16
+    [250, 65, 32], // the served size, a batch of 32
+  ])('step, project, finishStep and draw at H=%i V=%i, %i streams: the same states and draws as the WASM FMA build, on each instruction set', (H, V, n) => {
     const rng = new Rng(9);
     const p = initParams(H, V, () => rng.normal(), 0.2);
     for (let j = 0; j < H; j++) p.bh[j] = 0.1 * rng.normal();
     const run = (k: RnnStepKernel) => {
       const seen: number[] = [];
       const r = new Rng(3);
-      k.step([1, 2, 3, 4, 5], n); // without a projection first: stepHidden
+      k.step(Array.from({ length: n }, (_, b) => (b + 1) % V), n); // without a projection first: stepHidden
       for (let t = 0; t < 60; t++) {
         k.computeLogits(n);
         for (let b = 0; b < n; b++) {

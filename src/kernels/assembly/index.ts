@@ -437,9 +437,19 @@ export function panelFloats(nb: i32, K: i32): i32 {
  */
 export function gemmPacked(c: usize, x: usize, wp: usize, nb: i32, K: i32, M: i32, xrs: i32, xcs: i32, ldc: i32, KC: i32, xp: usize): void {
   packPanels(x, nb, K, xrs, xcs, xp);
+  gemmPanels(c, xp, wp, nb, K, M, ldc, KC);
+}
+
+/** C = X · W with both packed: X into panels (packPanels), W into strips (packStrips). */
+function gemmPanels(c: usize, xp: usize, wp: usize, nb: i32, K: i32, M: i32, ldc: i32, KC: i32): void {
   // As in gemm, long sums run in chunks of KC rows of the strips, so a chunk of a strip stays in L1 while
   // every panel passes over it; the partial sums carry on through C.
   for (let k0 = 0; k0 < K; k0 += KC) gemmPackedChunk(c, xp, wp, nb, K, M, k0, min(KC, K - k0), ldc);
+}
+
+/** Floats of packStrips's copy of a K × M matrix (M a multiple of 4). */
+export function packedFloats(K: i32, M: i32): i32 {
+  return K * M;
 }
 
 function gemmPackedChunk(c: usize, xp: usize, wp: usize, nb: i32, K: i32, M: i32, k0: i32, kc: i32, ldc: i32): void {
@@ -515,12 +525,19 @@ function addBias(rows: usize, nb: i32, Vp: i32, by: usize): void {
   }
 }
 
+// Batches of at least GEMM_ROWS streams step through the tiled product over weights packed once at load (WhhP, WhyP
+// from packStrips, 0 when there are none); fewer run gemm on the weights as laid out, whose one-row tile wastes no
+// rows. Either route computes the same chains, so the same bits.
+const GEMM_ROWS = 2;
+
 /**
  * For streams b < nb:  hout[b] = tanh(Wxh[:, ixs[b]] + Whh · hin[b] + bh).
  * WhhT is Whh transposed (H rows, row stride ldWhhT), WxhT is Wxh transposed (V rows of Hp). hin and hout must not overlap.
+ * WhhP is WhhT packed (or 0); xp is scratch for panelFloats(nb, H) floats.
  */
-export function stepHidden(hin: usize, hout: usize, ixs: usize, nb: i32, H: i32, Hp: i32, WhhT: usize, ldWhhT: i32, WxhT: usize, bh: usize): void {
-  gemm(hout, hin, WhhT, nb, H, Hp, Hp, 1, ldWhhT, Hp);
+export function stepHidden(hin: usize, hout: usize, ixs: usize, nb: i32, H: i32, Hp: i32, WhhT: usize, ldWhhT: i32, WxhT: usize, bh: usize, WhhP: usize, xp: usize): void {
+  if (nb < GEMM_ROWS || WhhP == 0) gemm(hout, hin, WhhT, nb, H, Hp, Hp, 1, ldWhhT, Hp);
+  else gemmPacked(hout, hin, WhhP, nb, H, Hp, Hp, 1, Hp, PACKED_KC, xp);
   addInputTanh(hout, ixs, nb, Hp, WxhT, bh);
 }
 
@@ -532,12 +549,19 @@ export function logits(h: usize, y: usize, nb: i32, H: i32, Hp: i32, Vp: i32, Wh
 
 /**
  * Both products of the generation step in one pass over h, for streams b < nb: with W = [WhhT | WhyT]
- * (H rows of Hp + Vp), row b of sy becomes [Whh · h[b] | Why · h[b] + by]. The elements are the same
+ * (H rows of Hp + Vp, row stride ldW), row b of sy becomes [Whh · h[b] | Why · h[b] + by]. The elements are the same
  * float32 chains as stepHidden's and logits', so either route gives the same bits.
+ * WhhP, WhyP are WhhT and WhyT packed (or 0); xp is scratch for panelFloats(nb, H) floats.
  */
-export function project(h: usize, sy: usize, nb: i32, H: i32, Hp: i32, Vp: i32, Wcat: usize, by: usize): void {
+export function project(h: usize, sy: usize, nb: i32, H: i32, Hp: i32, Vp: i32, Wcat: usize, ldW: i32, by: usize, WhhP: usize, WhyP: usize, xp: usize): void {
   const M = Hp + Vp;
-  gemm(sy, h, Wcat, nb, H, M, Hp, 1, M, M);
+  if (nb < GEMM_ROWS || WhhP == 0 || WhyP == 0) {
+    gemm(sy, h, Wcat, nb, H, M, Hp, 1, ldW, M);
+  } else {
+    packPanels(h, nb, H, Hp, 1, xp);
+    gemmPanels(sy, xp, WhhP, nb, H, Hp, M, PACKED_KC);
+    gemmPanels(sy + (<usize>Hp << 2), xp, WhyP, nb, H, Vp, M, PACKED_KC);
+  }
   const rowBytes = <usize>M << 2;
   const yOff = <usize>Hp << 2;
   const yBytes = <usize>Vp << 2;
