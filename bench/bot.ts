@@ -192,7 +192,8 @@ async function measure(mode: FrontDoor): Promise<void> {
   const env = envFor(fake, prefix);
   await start(mode, env);
 
-  await burst(10, zeroCpu()); // warm-up: connections, lazily compiled code
+  // Warm-up as large as a measured burst: connections (in http mode, one per request in flight, fake → nginx → web), lazily compiled code.
+  await burst(N, zeroCpu());
   const cpu = zeroCpu();
   const samples: Sample[] = [];
   let total = 0;

@@ -122,8 +122,10 @@ export class InteractionEndpoint {
       this.o.metrics.answered('ping', 'ping', (performance.now() - started) / 1000);
       return;
     }
-    const { answer, outcome, kind } = await this.answer(i);
+    const { answer, outcome, kind, fresh } = await this.answer(i);
     send(res, 200, answer);
+    // Recorded for a repeat delivery once the response is on its way (a repeat meanwhile waits for it).
+    if (fresh) void this.o.deliveries.record(i.id, answer).catch((e: Error) => this.o.log.warn({ interaction: i.id, err: e.message }, 'could not record the answer'));
     const ms = performance.now() - started;
     this.o.metrics.answered(outcome, kind, ms / 1000);
     this.o.log.info({ interaction: i.id, kind, response: answer.type, repeat: outcome === 'repeat' || undefined, ms: Math.round(ms) }, 'interaction answered');
@@ -142,7 +144,7 @@ export class InteractionEndpoint {
   }
 
   /** Runs the handlers for a command or a button and resolves with the first answer (the HTTP response). */
-  private async answer(i: APIInteraction): Promise<{ answer: InteractionResponse; outcome: 'answered' | 'repeat'; kind: string }> {
+  private async answer(i: APIInteraction): Promise<{ answer: InteractionResponse; outcome: 'answered' | 'repeat'; kind: string; fresh?: boolean }> {
     const kind = i.type === InteractionType.ApplicationCommand ? 'command' : i.type === InteractionType.MessageComponent ? 'button' : `type-${i.type}`;
     if (i.type === InteractionType.ApplicationCommandAutocomplete) {
       // Suggestions from the registry: no state, no job, nothing to claim; the choices are the response.
@@ -187,9 +189,7 @@ export class InteractionEndpoint {
       this.inFlight.delete(work);
     });
     this.inFlight.add(work);
-    const answer = await responder.first;
-    await this.o.deliveries.record(i.id, answer).catch((e: Error) => this.o.log.warn({ interaction: i.id, err: e.message }, 'could not record the answer'));
-    return { answer, outcome: 'answered', kind };
+    return { answer: await responder.first, outcome: 'answered', kind, fresh: true };
   }
 }
 

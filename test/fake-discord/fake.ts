@@ -186,6 +186,7 @@ export class FakeDiscord extends EventEmitter implements RestHost, DeliveryHost 
 
   async close(): Promise<void> {
     this.gateway.close();
+    this.http.close();
     for (const w of this.waiters) w.fail(new Error('fake-discord: closed while waiting'));
     this.waiters.clear();
     const server = this.server;
