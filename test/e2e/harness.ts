@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { FakeDiscord, RecordedRequest } from '../fake-discord/index.ts';
 
@@ -126,6 +127,33 @@ export async function shutDown(fake: FakeDiscord | undefined, prefix: string | u
   await fake?.close();
   if (prefix) await cleanPrefix(prefix);
   return codes;
+}
+
+/** The queue under `prefix`, with every job id BullMQ reports stalled collected in `stalled`; close() ends it all. */
+export interface WatchedQueue {
+  redis: Redis;
+  queue: Queue;
+  stalled: string[];
+  close(): Promise<void>;
+}
+
+export async function watchQueue(prefix: string): Promise<WatchedQueue> {
+  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+  const events = new QueueEvents('jobs', { connection: redis.duplicate(), prefix });
+  const stalled: string[] = [];
+  events.on('stalled', ({ jobId }) => stalled.push(jobId));
+  const queue = new Queue('jobs', { connection: redis, prefix });
+  await events.waitUntilReady();
+  return {
+    redis,
+    queue,
+    stalled,
+    async close() {
+      await events.close();
+      await queue.close();
+      redis.disconnect();
+    },
+  };
 }
 
 /** Deletes every Redis key under the prefix. */

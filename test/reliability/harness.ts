@@ -17,7 +17,7 @@ import { saveSnapshot } from '../../src/snapshot/index.ts';
 import type { FakeDiscord, RecordedRequest } from '../fake-discord/index.ts';
 import { bardEnv, type Proc } from '../e2e/harness.ts';
 
-export { bardEnv, beforeItsDeferral, cleanPrefix, freshPrefix, parseCompletion, REDIS_URL, shutDown, spawnBard, waitReady, type Proc } from '../e2e/harness.ts';
+export { bardEnv, beforeItsDeferral, cleanPrefix, freshPrefix, parseCompletion, REDIS_URL, shutDown, spawnBard, waitReady, watchQueue, type Proc, type WatchedQueue } from '../e2e/harness.ts';
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 

@@ -5,12 +5,12 @@
 // lock came to running out (its remaining PTTL), the margin the defaults were chosen on.
 // It runs FULL_LOAD_SECONDS (default 20: eight renewal rounds of every lock); the 2-minute run is
 //   FULL_LOAD_SECONDS=120 npx vitest run test/reliability/lock-renewal.test.ts
-import { Queue, QueueEvents } from 'bullmq';
-import { Redis } from 'ioredis';
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import { FakeDiscord } from '../fake-discord/index.ts';
-import { bardEnv, freshPrefix, logLines, REDIS_URL, shutDown, sleep, spawnBard, waitReady, type Proc } from './harness.ts';
+import { bardEnv, freshPrefix, logLines, shutDown, sleep, spawnBard, waitReady, watchQueue, type Proc, type WatchedQueue } from './harness.ts';
 
 const SECONDS = Number(process.env.FULL_LOAD_SECONDS ?? 20);
 const WORKERS = 2;
@@ -23,9 +23,9 @@ let prefix: string;
 let bot: Proc;
 const workers: Proc[] = [];
 let redis: Redis;
-let events: QueueEvents;
+let watched: WatchedQueue;
 let queue: Queue;
-const stalled: string[] = [];
+let stalled: string[] = [];
 
 beforeAll(async () => {
   fake = await new FakeDiscord().start();
@@ -35,20 +35,15 @@ beforeAll(async () => {
   delete env.WORKER_LOCK_SECONDS;
   delete env.WORKER_STALLED_CHECK_SECONDS;
   delete env.WORKER_CONCURRENCY;
-  redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
-  events = new QueueEvents('jobs', { connection: redis.duplicate(), prefix });
-  events.on('stalled', ({ jobId }) => stalled.push(jobId));
-  queue = new Queue('jobs', { connection: redis, prefix });
-  await events.waitUntilReady();
+  watched = await watchQueue(prefix);
+  ({ redis, queue, stalled } = watched);
   bot = spawnBard('bot', env);
   for (let i = 0; i < WORKERS; i++) workers.push(spawnBard('worker', env));
   await waitReady(fake, bot, workers, 60_000);
 }, 90_000);
 
 afterAll(async () => {
-  await events?.close();
-  await queue?.close();
-  redis?.disconnect();
+  await watched?.close();
   await shutDown(fake, prefix, [bot, ...workers]);
 }, 30_000);
 

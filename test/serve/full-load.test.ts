@@ -5,13 +5,13 @@
 // test with the in-process generator saw 13 of the 40 jobs stalled.)
 // The real bot and worker run against the Discord fake and Redis; the test also scrapes both /healthz and
 // the worker's /metrics.
-import { Queue, QueueEvents } from 'bullmq';
-import { Redis } from 'ioredis';
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeDiscord } from '../fake-discord/index.ts';
 import { complete } from '../../src/rnn/generate.ts';
 import { loadSnapshot } from '../../src/snapshot/index.ts';
-import { bardEnv, beforeItsDeferral, freshPrefix, REDIS_URL, REFERENCE_SNAPSHOT, shutDown, spawnBard, waitReady, type Proc } from '../e2e/harness.ts';
+import { bardEnv, beforeItsDeferral, freshPrefix, REFERENCE_SNAPSHOT, shutDown, spawnBard, waitReady, watchQueue, type Proc, type WatchedQueue } from '../e2e/harness.ts';
 
 const JOBS = 40;
 const CONCURRENCY = 16;
@@ -22,9 +22,9 @@ let prefix: string;
 let bot: Proc;
 let worker: Proc;
 let redis: Redis;
-let events: QueueEvents;
+let watched: WatchedQueue;
 let queue: Queue;
-const stalled: string[] = [];
+let stalled: string[] = [];
 
 function portFrom(line: string): number {
   return (JSON.parse(line) as { port: number }).port;
@@ -44,20 +44,15 @@ beforeAll(async () => {
   });
   const deploy = spawnBard('deploy', env);
   expect(await deploy.exited, deploy.err.join('\n')).toBe(0);
-  redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
-  events = new QueueEvents('jobs', { connection: redis.duplicate(), prefix });
-  events.on('stalled', ({ jobId }) => stalled.push(jobId));
-  queue = new Queue('jobs', { connection: redis, prefix });
-  await events.waitUntilReady();
+  watched = await watchQueue(prefix);
+  ({ redis, queue, stalled } = watched);
   bot = spawnBard('bot', env);
   worker = spawnBard('worker', env);
   await waitReady(fake, bot, [worker]);
 }, 60_000);
 
 afterAll(async () => {
-  await events?.close();
-  await queue?.close();
-  redis?.disconnect();
+  await watched?.close();
   const codes = await shutDown(fake, prefix, [bot, worker]);
   expect(codes).toEqual([0, 0]);
 }, 30_000);
