@@ -86,9 +86,12 @@ interface Sample {
 
 /** When each interaction's result was posted: the first successful edit of its deferred reply. */
 const posted = new Map<string, number>();
+/** Edits that reached the fake before their deferral (404, tried again): each adds a pause to its result. */
+let earlyEdits = 0;
 function watchPosts(fake: FakeDiscord): void {
   fake.on('request', (r: { route: string; interactionId?: string; status: number; time: number }) => {
     if (r.route === 'webhookEditMessage' && r.interactionId && r.status < 300 && !posted.has(r.interactionId)) posted.set(r.interactionId, r.time);
+    if (r.route === 'webhookEditMessage' && r.status === 404) earlyEdits++;
   });
 }
 
@@ -194,6 +197,7 @@ async function measure(mode: FrontDoor): Promise<void> {
 
   // Warm-up as large as a measured burst: connections (in http mode, one per request in flight, fake → nginx → web), lazily compiled code.
   await burst(N, zeroCpu());
+  earlyEdits = 0;
   const cpu = zeroCpu();
   const samples: Sample[] = [];
   let total = 0;
@@ -222,6 +226,7 @@ async function measure(mode: FrontDoor): Promise<void> {
       p50_ms: ms(percentile(all, 50)),
       p99_ms: ms(percentile(all, 99)),
       phases,
+      edits_before_deferral: earlyEdits,
       cpu_s,
       // Bard's own CPU per job (front door, nginx in http mode, workers, Redis; not the fake and the bench): what carries to a deployment.
       bard_cpu_ms_per_job: Math.round((([...cpu.front, ...cpu.workers].reduce((a, b) => a + b, 0) + cpu.nginx + cpu.redis) / total) * 1000 * 100) / 100,

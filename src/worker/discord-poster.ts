@@ -40,7 +40,7 @@ export const RETRY_DELAYS_MS = [250, 1000];
 export const DEFERRAL_WAIT_MS = 4000;
 
 /** Pauses between tries of a first edit that met a 404 while the deferral may still land. */
-const DEFERRAL_RETRY_MS = [50, 100, 200, 400, 800];
+const DEFERRAL_RETRY_MS = [25, 50, 100, 200, 400, 800];
 
 /** An interaction token lasts 15 minutes; past this age it is not worth trying. */
 export const TOKEN_LIFETIME_MS = 15 * 60_000 - 10_000;
