@@ -226,6 +226,6 @@ function readBody(req: IncomingMessage, max: number, timeoutMs: number): Promise
       clearTimeout(timer);
       resolve(Buffer.concat(chunks));
     });
-    req.on('error', () => fail(new Rejected(400, 'slow_body')));
+    req.on('error', () => fail(new Rejected(400, 'aborted')));
   });
 }

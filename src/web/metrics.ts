@@ -14,6 +14,7 @@ export type Rejection =
   | 'content_type'
   | 'too_large'
   | 'slow_body'
+  | 'aborted'
   | 'signature_missing'
   | 'signature_malformed'
   | 'signature_stale'
