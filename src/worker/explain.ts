@@ -36,8 +36,12 @@ const CACHE_SIZE = 32;
 export class ExplainCache<T> {
   private readonly entries = new Map<string, T>();
 
+  private static key(model: string, q: ExplainQuery): string {
+    return JSON.stringify([model, q.after, q.next, q.context ?? null]);
+  }
+
   get(model: string, q: ExplainQuery, work: () => T): T {
-    const key = JSON.stringify([model, q.after, q.next, q.context ?? null]);
+    const key = ExplainCache.key(model, q);
     const hit = this.entries.get(key);
     if (hit !== undefined) return hit;
     const value = work();
@@ -47,7 +51,7 @@ export class ExplainCache<T> {
   }
 
   forget(model: string, q: ExplainQuery): void {
-    this.entries.delete(JSON.stringify([model, q.after, q.next, q.context ?? null]));
+    this.entries.delete(ExplainCache.key(model, q));
   }
 }
 
