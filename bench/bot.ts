@@ -19,10 +19,17 @@
  *   npm run bench:bot -- --mode both
  *   npm run bench:bot -- --concurrent 50 --workers 2 --concurrency 32 --length 300 --bursts 1
  *   npm run bench:bot -- --snapshot snapshots/bard.npz      # the shipped model instead of the H = 250 reference
+ *   npm run bench:bot -- --mode both --pin                  # the fake on CPU 0, Bard's processes on the others
+ *
+ * --pin (Linux, needs taskset) keeps the Discord fake and this bench on CPU 0 and every Bard process (front door, nginx,
+ * workers) on the other CPUs: Discord's side of the work (signing, delivering, its HTTP server) then stops competing
+ * with Bard's for the same cores, as in a deployment. Redis, a system service, is left where it runs.
  */
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import { FakeDiscord, type Injected } from '../test/fake-discord/index.ts';
@@ -42,6 +49,7 @@ const { values: args } = parseArgs({
     mode: { type: 'string', default: 'gateway' },
     // Web replicas behind nginx in http mode.
     replicas: { type: 'string', default: '2' },
+    pin: { type: 'boolean', default: false },
   },
 });
 if (!['gateway', 'http', 'both'].includes(args.mode!)) {
@@ -54,6 +62,19 @@ const N = Number(args.concurrent);
 const WORKERS = Number(args.workers);
 const LENGTH = Number(args.length);
 const BURSTS = Number(args.bursts);
+
+const CPUS = availableParallelism();
+if (args.pin && CPUS < 2) {
+  process.stderr.write('bench:bot: --pin needs at least 2 CPUs (the fake on one, Bard on the rest)\n');
+  process.exit(2);
+}
+/** Pins a process, all its threads, to `cpus` (a taskset list such as "0" or "1-3"). */
+function pin(pid: number | undefined, cpus: string): void {
+  if (!args.pin || pid === undefined) return;
+  const r = spawnSync('taskset', ['-a', '-cp', cpus, String(pid)], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`bench:bot: taskset could not pin process ${pid} to CPUs ${cpus}: ${r.error?.message ?? r.stderr.trim()}`);
+}
+const BARD_CPUS = CPUS > 2 ? `1-${CPUS - 1}` : '1';
 
 let fake: FakeDiscord;
 let prefix: string;
@@ -176,6 +197,9 @@ async function start(mode: FrontDoor, env: NodeJS.ProcessEnv): Promise<void> {
   }
   procs = [...fronts, ...workers];
   await Promise.all(ready);
+  // Pinned once every process has started its threads (a thread started later inherits its creator's CPUs).
+  for (const pid of [...procs.map((p) => p.child.pid), ...(nginx?.pids() ?? [])]) pin(pid, BARD_CPUS);
+  pin(process.pid, '0');
 }
 
 async function stop(): Promise<void> {
@@ -236,6 +260,7 @@ async function measure(mode: FrontDoor): Promise<void> {
       worker_concurrency: Number(args.concurrency),
       snapshot: basename(String(env.SNAPSHOT)),
       length: LENGTH,
+      pinned: args.pin ? { fake: '0', bard: BARD_CPUS } : null,
     })}\n`,
   );
 }

@@ -19,6 +19,9 @@ export interface StreamDone {
   h32: Float64Array;
 }
 
+// What tick() returns when no stream finished (most ticks): no new array per tick for the collector.
+const noneDone: readonly StreamDone[] = Object.freeze([]);
+
 interface Stream {
   id: number;
   spec: StreamSpec;
@@ -81,7 +84,7 @@ export class BatchSampler {
   }
 
   /** Advances every stream by one character; returns the streams that finished (including any that needed no step). */
-  tick(): StreamDone[] {
+  tick(): readonly StreamDone[] {
     const n = this.rows.length;
     if (n > 0) {
       const k = this.kernel;
@@ -116,6 +119,7 @@ export class BatchSampler {
       this.kernel.step(this.ixs, n);
       for (let row = n - 1; row >= 0; row--) if (this.isDone(this.rows[row])) this.retire(row);
     }
+    if (this.finished.length === 0) return noneDone;
     const done = this.finished;
     this.finished = [];
     return done;

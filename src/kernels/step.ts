@@ -85,7 +85,7 @@ export class RnnStepKernel {
   getState(row: number, out: Float64Array = new Float64Array(this.H)): Float64Array {
     this.checkRow(row);
     const base = (this.hCur >> 2) + row * this.w.Hp;
-    for (let j = 0; j < this.H; j++) out[j] = this.m[base + j];
+    out.set(this.m.subarray(base, base + this.H));
     return out;
   }
 

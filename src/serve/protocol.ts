@@ -40,7 +40,7 @@ export interface ThreadStats {
 
 export type FromThread =
   | { type: 'ready'; capacity: number; fast: boolean }
-  | { type: 'outcomes'; outcomes: ServeOutcome[] }
+  | { type: 'outcomes'; outcomes: readonly ServeOutcome[] }
   | { type: 'stats'; stats: ThreadStats }
   | { type: 'explained'; id: number; ok: true; text: string; image: { name: string; data: Uint8Array } }
   /** `usage`: the model cannot be asked (an ExplainError), as opposed to a failure. */

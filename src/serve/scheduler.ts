@@ -20,6 +20,9 @@ export type ServeOutcome =
   | { id: number; ok: true; continuation: string; dropped: number }
   | { id: number; ok: false; error: string };
 
+// What iterate() returns when nothing finished (most iterations): no new array per tick.
+const noOutcomes: readonly ServeOutcome[] = Object.freeze([]);
+
 /** Running totals since the scheduler started (the thread turns them into metrics). */
 export interface ServeCounters {
   /** Sampling ticks (one batched step each) and the streams they advanced, summed: their ratio is the mean batch size. */
@@ -123,7 +126,7 @@ export class Scheduler {
   }
 
   /** One round of admit, prime, tick; returns the requests that finished (or failed) in it. */
-  iterate(): ServeOutcome[] {
+  iterate(): readonly ServeOutcome[] {
     if (!this.primer || !this.sampler) this.runOneSlowly();
     else {
       this.admit();
@@ -133,6 +136,7 @@ export class Scheduler {
       this.counters.primedChars += before - this.primer.backlog;
       this.tick();
     }
+    if (this.outcomes.length === 0) return noOutcomes;
     const out = this.outcomes;
     this.outcomes = [];
     return out;
