@@ -2,7 +2,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import cliProgress from 'cli-progress';
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { saveSnapshot } from '../snapshot/index.ts';
+import type { Model } from '../rnn/model.ts';
+import { loadSnapshot, saveSnapshot } from '../snapshot/index.ts';
 import { loadCheckpoint, saveCheckpoint, type CheckpointInfo } from '../train/checkpoint.ts';
 import { ConfigError, checkBudget, makeConfig, type Budget, type TrainConfig } from '../train/config.ts';
 import { curvePathFor, lossCurvePng } from '../train/curve.ts';
@@ -51,6 +52,7 @@ interface TrainOpts {
   checkpoint?: string;
   checkpointMinutes: number;
   resume?: string | boolean;
+  initFrom?: string;
   engine: EngineName;
   threads: '1' | '2';
   progress: boolean;
@@ -65,7 +67,7 @@ const num = (what: string, min: number, max: number) => (raw: string) => {
 const whole = (what: string, min: number, max: number) => (raw: string) => parseWhole(raw, min, max, what);
 
 /** Hyper-parameter flags: a resumed run takes them from its checkpoint, so giving one with --resume is an error. */
-const HYPER_FLAGS = ['hidden', 'seqLength', 'batch', 'lr', 'optim', 'beta1', 'beta2', 'weightDecay', 'lrSchedule', 'warmup', 'minLrRatio', 'clip', 'clipNorm', 'dropout', 'weightDrop', 'ema', 'initWhh', 'whhGain', 'initScale', 'seed', 'from', 'to', 'valSplit'] as const;
+const HYPER_FLAGS = ['hidden', 'seqLength', 'batch', 'lr', 'optim', 'beta1', 'beta2', 'weightDecay', 'lrSchedule', 'warmup', 'minLrRatio', 'clip', 'clipNorm', 'dropout', 'weightDrop', 'ema', 'initWhh', 'whhGain', 'initScale', 'seed', 'from', 'to', 'valSplit', 'initFrom'] as const;
 
 export function register(program: Command): void {
   program
@@ -109,6 +111,7 @@ export function register(program: Command): void {
     .addOption(new Option('--sample-length <N>', 'length of those samples').argParser(whole('--sample-length', 1, 10000)).default(160))
     .option('--checkpoint <path>', 'checkpoint file (default: next to the snapshot, <out name>.ckpt.npz)')
     .addOption(new Option('--checkpoint-minutes <M>', 'write a checkpoint every M minutes (also on Ctrl-C and at the end)').argParser(num('the checkpoint interval', 0.01, 1e6)).default(5))
+    .option('--init-from <snapshot>', 'start from the weights of a trained snapshot instead of random ones (a fine-tune): the same vocabulary, and its hidden size unless --hidden says the same')
     .option('--resume [checkpoint]', 'continue a run from its checkpoint (optimizer state, step, streams, curves); budget and reporting flags may change, hyper-parameters may not')
     .addOption(new Option('--threads <n>', 'threads for the kernels: 2 splits the streams over both cores (needs --batch ≥ 2)').choices(['1', '2']).default('1'))
     .addOption(new Option('--engine <name>', 'training arithmetic: auto (float32 kernels when built: native, else WASM), reference (float64 JS), kernel').choices(ENGINE_NAMES).default('auto'))
@@ -129,6 +132,7 @@ async function runTrain(opts: TrainOpts, cmd: Command): Promise<void> {
   let dataPath: string;
   let checkpointPath: string;
   let resumedFrom: number | null = null;
+  let initFrom: CheckpointInfo['initFrom'];
 
   if (opts.resume) {
     checkpointPath = resolve(typeof opts.resume === 'string' ? opts.resume : opts.checkpoint ?? defaultCheckpoint(requireOpt(opts.out, '--out or a checkpoint path')));
@@ -144,6 +148,7 @@ async function runTrain(opts: TrainOpts, cmd: Command): Promise<void> {
       throw new UsageError(`${basename(dataPath)} is not the text this checkpoint was trained on`);
     }
     out = resolve(opts.out ?? ck.info.out);
+    initFrom = ck.info.initFrom;
     budget = explicit('steps') || explicit('minutes') || explicit('epochs') ? makeBudget(opts, corpus, cfg) : ck.budget;
     trainer = new Trainer(corpus, cfg, budget, await chooseEngine(opts.engine, opts.threads === '2' ? 2 : 1), 50, ck.state);
     resumedFrom = trainer.step;
@@ -151,9 +156,10 @@ async function runTrain(opts: TrainOpts, cmd: Command): Promise<void> {
     dataPath = resolve(requireOpt(opts.data, '--data FILE'));
     out = resolve(requireOpt(opts.out, '--out PATH'));
     corpus = makeCorpusOrUsage(readText(dataPath), { from: opts.from, to: opts.to, valSplit: opts.valSplit });
+    const start = opts.initFrom === undefined ? undefined : startingWeights(opts.initFrom, corpus, opts.hidden);
     try {
       cfg = makeConfig({
-        hidden: opts.hidden, seqLength: opts.seqLength, batch: opts.batch, optim: opts.optim, lr: opts.lr,
+        hidden: start?.params.H ?? opts.hidden, seqLength: opts.seqLength, batch: opts.batch, optim: opts.optim, lr: opts.lr,
         beta1: opts.beta1, beta2: opts.beta2, weightDecay: opts.weightDecay, schedule: opts.lrSchedule,
         warmupSteps: opts.warmup, minLrRatio: opts.minLrRatio, clip: opts.clip, clipNorm: opts.clipNorm,
         dropout: opts.dropout, weightDrop: opts.weightDrop, ema: opts.ema, initWhh: opts.initWhh, whhGain: opts.whhGain, initScale: opts.initScale,
@@ -166,10 +172,14 @@ async function runTrain(opts: TrainOpts, cmd: Command): Promise<void> {
     budget = makeBudget(opts, corpus, cfg);
     checkpointPath = resolve(opts.checkpoint ?? defaultCheckpoint(out));
     trainer = new Trainer(corpus, cfg, budget, await chooseEngine(opts.engine, opts.threads === '2' ? 2 : 1));
+    if (start) {
+      trainer.startFrom(start.params);
+      initFrom = { file: basename(opts.initFrom!), name: start.meta.name ?? basename(opts.initFrom!) };
+    }
   }
   if (!out.toLowerCase().endsWith('.npz')) throw new UsageError(`--out must name an .npz file, got ${out}`);
   const name = opts.name ?? `bard-h${cfg.hidden}`;
-  const info: CheckpointInfo = { data: basename(dataPath), dataPath, fingerprint: corpus.fingerprint, split: corpus.split, out };
+  const info: CheckpointInfo = { data: basename(dataPath), dataPath, fingerprint: corpus.fingerprint, split: corpus.split, out, ...(initFrom ? { initFrom } : {}) };
   const curvePath = curvePathFor(out);
   const valEvery = opts.valEvery;
   if (opts.keepBest && (opts.valChars !== 0 || valEvery === 0)) throw new UsageError('--keep-best compares full validation checks: give --val-chars 0 and --val-every N');
@@ -182,6 +192,7 @@ async function runTrain(opts: TrainOpts, cmd: Command): Promise<void> {
     data: info.data,
     split: { train: [corpus.split.from, corpus.split.trainEnd], val: [corpus.split.trainEnd, corpus.split.to] },
     hyper: { ...cfg },
+    ...(initFrom ? { init_from: initFrom } : {}),
     engine: trainer.engine.name,
     steps: trainer.step,
     chars_seen: trainer.charsSeen,
@@ -197,7 +208,7 @@ async function runTrain(opts: TrainOpts, cmd: Command): Promise<void> {
   const log = new RunLog(opts.progress);
   log.line(
     `${resumedFrom !== null ? `resuming at step ${resumedFrom}` : 'training'} ${name}: H=${cfg.hidden} V=${corpus.chars.length} batch=${cfg.batch} seq=${cfg.seqLength} ` +
-      `${cfg.optim} lr=${cfg.lr} ${cfg.schedule}${cfg.warmupSteps ? ` warmup=${cfg.warmupSteps}` : ''} clip=${cfg.clip} clip-norm=${cfg.clipNorm}${cfg.dropout ? ` dropout=${cfg.dropout}` : ''}${cfg.weightDrop ? ` weight-drop=${cfg.weightDrop}` : ''}${cfg.ema ? ` ema=${cfg.ema}` : ''} init-whh=${cfg.initWhh} seed=${cfg.seed} engine=${trainer.engine.name}; ` +
+      `${cfg.optim} lr=${cfg.lr} ${cfg.schedule}${cfg.warmupSteps ? ` warmup=${cfg.warmupSteps}` : ''} clip=${cfg.clip} clip-norm=${cfg.clipNorm}${cfg.dropout ? ` dropout=${cfg.dropout}` : ''}${cfg.weightDrop ? ` weight-drop=${cfg.weightDrop}` : ''}${cfg.ema ? ` ema=${cfg.ema}` : ''} ${initFrom ? `from ${initFrom.file} (${initFrom.name})` : `init-whh=${cfg.initWhh}`} seed=${cfg.seed} engine=${trainer.engine.name}; ` +
       `train ${corpus.split.from}..${corpus.split.trainEnd}, validation ${corpus.split.trainEnd}..${corpus.split.to}; budget ${describeBudget(budget)}`,
   );
 
@@ -399,6 +410,21 @@ function requireOpt<T>(v: T | undefined, what: string): T {
  */
 function defaultCheckpoint(out: string): string {
   return resolve(out).replace(/(\.npz)?$/i, '.ckpt.npz');
+}
+
+/** The weights of --init-from, checked against the text's vocabulary and any --hidden given. */
+function startingWeights(path: string, corpus: Corpus, hidden: number | undefined): Model {
+  let model: Model;
+  try {
+    model = loadSnapshot(resolve(path));
+  } catch (e) {
+    throw new UsageError(`--init-from: ${(e as Error).message}`);
+  }
+  if (model.chars.join('') !== corpus.chars.join('')) {
+    throw new UsageError(`--init-from: ${basename(path)} has another vocabulary (${model.chars.length} characters) than this text (${corpus.chars.length}): a fine-tune needs the same characters`);
+  }
+  if (hidden !== undefined && hidden !== model.params.H) throw new UsageError(`--init-from: ${basename(path)} has H = ${model.params.H}, not the --hidden ${hidden} given`);
+  return model;
 }
 
 function flagName(key: string): string {

@@ -21,6 +21,8 @@ export interface CheckpointInfo {
   fingerprint: string;
   split: { from: number; trainEnd: number; to: number };
   out: string;
+  /** The snapshot a fine-tune started from (--init-from): its file name and its model name. */
+  initFrom?: { file: string; name: string };
 }
 
 interface Extra {

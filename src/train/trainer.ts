@@ -1,6 +1,6 @@
 import { scoreSequenceFast } from '../kernels/fast-score.ts';
 import { Model, type ModelMeta } from '../rnn/model.ts';
-import { assertFinite, cloneParams, zerosLike, type Params } from '../rnn/params.ts';
+import { assertFinite, cloneParams, PARAM_NAMES, zerosLike, type Params } from '../rnn/params.ts';
 import { Rng } from '../rnn/rng.ts';
 import { sampleFrom } from '../rnn/generate.ts';
 import { updateAverage } from './average.ts';
@@ -110,6 +110,19 @@ export class Trainer {
     this.smoothLoss = state?.smoothLoss ?? Math.log(V); // min-char-rnn starts its smooth loss at the uniform guess
     this.history = state?.history ?? { train: [], val: [] };
     this.pending = state ? { ...state.pending } : { loss: 0, chars: 0 };
+  }
+
+  /**
+   * Starts from given weights instead of the initialisation (a fine-tune of a trained model): the live weights and
+   * their moving average both become a copy of `p`. Only before the first step.
+   */
+  startFrom(p: Params): void {
+    if (this.step !== 0) throw new Error('startFrom: the run has already taken steps');
+    if (p.H !== this.params.H || p.V !== this.params.V) throw new Error(`startFrom: weights of H = ${p.H}, V = ${p.V}; this run has H = ${this.params.H}, V = ${this.params.V}`);
+    for (const n of PARAM_NAMES) {
+      this.params[n].set(p[n]);
+      this.average?.[n].set(p[n]);
+    }
   }
 
   /** Fraction of the budget used, in [0, 1]: by steps when there is a step budget, else by time. */

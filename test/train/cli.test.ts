@@ -97,15 +97,46 @@ describe('bard train', () => {
     expect(summary.val_loss).toBeCloseTo(best.loss, 4);
   });
 
+  it('--init-from fine-tunes a trained snapshot: it starts where that model ended, keeps its H and records where it came from', async () => {
+    const base = join(dir, 'base.npz');
+    const trained = await bard(['train', ...common, '--steps', '400', '--out', base, '--json']);
+    expect(trained.code, trained.stderr).toBe(0);
+    const baseVal = JSON.parse(trained.stdout.trimEnd().split('\n').at(-1)!).val_loss as number;
+    // No steps: the snapshot written is the starting weights themselves.
+    const same = await bard(['train', ...common.filter((a, i) => a !== '--hidden' && common[i - 1] !== '--hidden'), '--init-from', base, '--steps', '0', '--out', join(dir, 'same.npz'), '--json']);
+    expect(same.code, same.stderr).toBe(0);
+    expect(same.stderr).toContain('from base.npz (bard-h24)');
+    const a = loadSnapshot(base);
+    const b = loadSnapshot(join(dir, 'same.npz'));
+    for (const n of PARAM_NAMES) expect(b.params[n]).toEqual(a.params[n]);
+    expect(b.meta.init_from).toEqual({ file: 'base.npz', name: 'bard-h24' });
+    const otherH = await bard(['train', ...common, '--hidden', '30', '--init-from', base, '--steps', '1', '--out', join(dir, 'x.npz')]);
+    expect(otherH.code).toBe(2);
+    expect(otherH.stderr).toContain('--init-from: base.npz has H = 24, not the --hidden 30 given');
+    // A short fine-tune at a low rate, with a moving average: its first training points are those of a trained model, not of a fresh one.
+    const tuned = await bard(['train', ...common, '--init-from', base, '--lr', '0.001', '--ema', '0.99', '--steps', '100', '--out', join(dir, 'tuned.npz'), '--json']);
+    expect(tuned.code, tuned.stderr).toBe(0);
+    const summary = JSON.parse(tuned.stdout.trimEnd().split('\n').at(-1)!);
+    expect(summary.val_loss).toBeLessThan(baseVal + 0.05);
+    const fresh = JSON.parse((await bard(['train', ...common, '--steps', '100', '--out', join(dir, 'fresh.npz'), '--json'])).stdout.trimEnd().split('\n').at(-1)!);
+    expect(summary.val_loss).toBeLessThan(fresh.val_loss - 0.2);
+  });
+
   it('rejects bad usage with one line and exit code 2', async () => {
-    const [noData, badOptim, changed, keepBest, dropout, weightDrop] = await Promise.all([
+    const [noData, badOptim, changed, keepBest, dropout, weightDrop, noStart, otherVocab] = await Promise.all([
       bard(['train', '--out', 'x.npz']),
       bard(['train', '--data', data, '--out', 'x.npz', '--optim', 'sgd']),
       bard(['train', '--resume', join(dir, 'nothing.ckpt.npz'), '--hidden', '50']),
       bard(['train', '--data', data, '--out', 'x.npz', '--keep-best', '--steps', '1']),
       bard(['train', '--data', data, '--out', 'x.npz', '--dropout', '1', '--steps', '1']),
       bard(['train', '--data', data, '--out', 'x.npz', '--weight-drop', '-0.1', '--steps', '1']),
+      bard(['train', '--data', data, '--out', 'x.npz', '--init-from', 'missing.npz', '--steps', '1']),
+      bard(['train', '--data', data, '--out', 'x.npz', '--init-from', join(REPO, 'snapshots/bard.npz'), '--hidden', '24', '--steps', '1']),
     ]);
+    expect(noStart.code).toBe(2);
+    expect(noStart.stderr).toMatch(/--init-from: .*missing\.npz/);
+    expect(otherVocab.code).toBe(2);
+    expect(otherVocab.stderr).toMatch(/--init-from: bard\.npz has another vocabulary/);
     expect(keepBest.code).toBe(2);
     expect(keepBest.stderr).toContain('--val-chars 0');
     expect(dropout.code).toBe(2);
