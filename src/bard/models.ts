@@ -14,7 +14,7 @@ export function refOf(card: ModelCard): ModelRef {
   return { name: card.name, hash: card.hash };
 }
 
-/** "bard-h512 (H 512, loss 1.529), char-rnn-snapshot (H 250)". */
+/** "bard-h768 (H 768, loss 1.520), char-rnn-snapshot (H 250)". */
 export function modelNames(models: ModelRegistry): string {
   return models.cards.map((c) => `\`${c.name}\` (H ${c.H}${c.valLoss === null ? '' : `, loss ${c.valLoss.toFixed(3)}`})`).join(', ');
 }

@@ -174,7 +174,15 @@ async function runTrain(opts: TrainOpts, cmd: Command): Promise<void> {
     trainer = new Trainer(corpus, cfg, budget, await chooseEngine(opts.engine, opts.threads === '2' ? 2 : 1));
     if (start) {
       trainer.startFrom(start.params);
-      initFrom = { file: basename(opts.initFrom!), name: start.meta.name ?? basename(opts.initFrom!) };
+      const had = (k: string) => (typeof start.meta[k] === 'number' ? (start.meta[k] as number) : 0);
+      initFrom = {
+        file: basename(opts.initFrom!),
+        name: start.meta.name ?? basename(opts.initFrom!),
+        steps: had('steps'),
+        chars_seen: had('chars_seen'),
+        seconds: had('seconds'),
+        ...(start.meta.hyper ? { hyper: start.meta.hyper } : {}),
+      };
     }
   }
   if (!out.toLowerCase().endsWith('.npz')) throw new UsageError(`--out must name an .npz file, got ${out}`);
@@ -185,25 +193,33 @@ async function runTrain(opts: TrainOpts, cmd: Command): Promise<void> {
   if (opts.keepBest && (opts.valChars !== 0 || valEvery === 0)) throw new UsageError('--keep-best compares full validation checks: give --val-chars 0 and --val-every N');
   const sampleEvery = opts.sampleEvery ?? valEvery;
 
-  /** What a snapshot of the current weights records about the run (val: their full validation check). */
-  const snapshotMeta = (val: { natsPerChar: number; chars: number }) => ({
-    name,
-    trainer: 'bard train',
-    data: info.data,
-    split: { train: [corpus.split.from, corpus.split.trainEnd], val: [corpus.split.trainEnd, corpus.split.to] },
-    hyper: { ...cfg },
-    ...(initFrom ? { init_from: initFrom } : {}),
-    engine: trainer.engine.name,
-    steps: trainer.step,
-    chars_seen: trainer.charsSeen,
-    epochs: trainer.charsSeen / corpus.train.length,
-    train_loss: trainer.history.train.at(-1)?.loss ?? NaN,
-    val_loss: val.natsPerChar,
-    val_chars: val.chars,
-    seconds: Math.round(trainer.seconds),
-    chars_per_s: Math.round(trainer.charsSeen / trainer.seconds),
-    created: new Date().toISOString(),
-  });
+  /**
+   * What a snapshot of the current weights records about the run (val: their full validation check). A fine-tune's
+   * steps, characters and seconds are the totals, its starting model's own training included (init_from has that part).
+   */
+  const snapshotMeta = (val: { natsPerChar: number; chars: number }) => {
+    const steps = trainer.step + (initFrom?.steps ?? 0);
+    const chars = trainer.charsSeen + (initFrom?.chars_seen ?? 0);
+    const seconds = trainer.seconds + (initFrom?.seconds ?? 0);
+    return {
+      name,
+      trainer: 'bard train',
+      data: info.data,
+      split: { train: [corpus.split.from, corpus.split.trainEnd], val: [corpus.split.trainEnd, corpus.split.to] },
+      hyper: { ...cfg },
+      ...(initFrom ? { init_from: initFrom } : {}),
+      engine: trainer.engine.name,
+      steps,
+      chars_seen: chars,
+      epochs: chars / corpus.train.length,
+      train_loss: trainer.history.train.at(-1)?.loss ?? NaN,
+      val_loss: val.natsPerChar,
+      val_chars: val.chars,
+      seconds: Math.round(seconds),
+      chars_per_s: Math.round(chars / seconds),
+      created: new Date().toISOString(),
+    };
+  };
 
   const log = new RunLog(opts.progress);
   log.line(

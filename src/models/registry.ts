@@ -172,7 +172,7 @@ export function loadRegistry(spec: string, opts: RegistryOptions): ModelRegistry
   return new ModelRegistry(entries);
 }
 
-/** "bard-h512 · H 512 · loss 1.529": a model in one short line (autocomplete choices are ≤ 100 characters). */
+/** "bard-h768 · H 768 · loss 1.520": a model in one short line (autocomplete choices are ≤ 100 characters). */
 export function shortCard(c: ModelCard): string {
   const loss = c.valLoss === null ? '' : ` · loss ${c.valLoss.toFixed(3)}`;
   return `${c.name} · H ${c.H}${loss}`.slice(0, 100);

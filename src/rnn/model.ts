@@ -2,7 +2,7 @@ import { encode, type Encoded } from './vocab.ts';
 import type { Params } from './params.ts';
 
 export interface ModelMeta {
-  /** A short name shown in footers, e.g. "bard-h512". */
+  /** A short name shown in footers, e.g. "bard-h768". */
   name?: string;
   /** Anything else a snapshot carries: training stats, hyper-parameters, … */
   [key: string]: unknown;

@@ -21,8 +21,8 @@ export interface CheckpointInfo {
   fingerprint: string;
   split: { from: number; trainEnd: number; to: number };
   out: string;
-  /** The snapshot a fine-tune started from (--init-from): its file name and its model name. */
-  initFrom?: { file: string; name: string };
+  /** The snapshot a fine-tune started from (--init-from): its file and model name, and the training it had had. */
+  initFrom?: { file: string; name: string; steps: number; chars_seen: number; seconds: number; hyper?: unknown };
 }
 
 interface Extra {

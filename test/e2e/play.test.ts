@@ -73,32 +73,32 @@ describe('npm run play', () => {
   it('many models: model: on /bard (kept by the buttons), /bard-models, a round across models, /why and /why-colon per model', () => {
     const r = play(
       [
-        '/bard prompt:"ROMEO:" temp:0.5 length:60 model:bard-h512',
+        '/bard prompt:"ROMEO:" temp:0.5 length:60 model:bard-h768',
         'again',
         '/bard prompt:"ROMEO:" model:nope',
         '/bard-models',
-        '/bard-round prompt:"KING:" models:"char-rnn-snapshot bard-h512" temps:0.8',
+        '/bard-round prompt:"KING:" models:"char-rnn-snapshot bard-h768" temps:0.8',
         'vote A',
         'reveal',
         '/why after:"the q" next:u model:char-rnn-snapshot',
         '/why after:"the q" next:uv',
-        '/why-colon model:bard-h512',
+        '/why-colon model:bard-h768',
       ].join('\n'),
       { BARD_MODELS: `${REFERENCE_SNAPSHOT},${DEFAULT_SNAPSHOT}` },
     );
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
-    const seeds = [...r.out.matchAll(/\[temperature 0\.5 · 60 characters · seed (\d+) · model bard-h512\]/g)].map((m) => Number(m[1]));
+    const seeds = [...r.out.matchAll(/\[temperature 0\.5 · 60 characters · seed (\d+) · model bard-h768\]/g)].map((m) => Number(m[1]));
     expect(seeds).toHaveLength(2);
     const ours = loadSnapshot(DEFAULT_SNAPSHOT);
     expect(r.out).toContain(`ROMEO:${complete(ours, { prompt: 'ROMEO:', temp: 0.5, length: 60, seed: seeds[1] }).continuation}\n`);
     expect(r.out).toContain('you pressed again · temperature 0.5\n');
-    expect(r.out).toMatch(/\(only you see this\) There is no model nope\. Models: char-rnn-snapshot \(H 250\), bard-h512 \(H 512, loss 1\.529\)\./);
+    expect(r.out).toMatch(/\(only you see this\) There is no model nope\. Models: char-rnn-snapshot \(H 250\), bard-h768 \(H 768, loss 1.520\)\./);
     expect(r.out).toMatch(/char-rnn-snapshot \(default here\) · H 250/);
-    expect(r.out).toMatch(/The round is over\. The winner is A\.\n {2}A: (char-rnn-snapshot|bard-h512), temperature 0\.8, 1 vote {2}<- winner\n {2}B: (char-rnn-snapshot|bard-h512), temperature 0\.8, 0 votes/);
+    expect(r.out).toMatch(/The round is over\. The winner is A\.\n {2}A: (char-rnn-snapshot|bard-h768), temperature 0\.8, 1 vote {2}<- winner\n {2}B: (char-rnn-snapshot|bard-h768), temperature 0\.8, 0 votes/);
     expect(r.out).toMatch(/you asked why 'q' is followed by 'u' \(model char-rnn-snapshot\):\nProbability: P\('u'\) after "the q" is 0\.\d{4}\.\nCause: /);
     expect(r.out).toMatch(/\(only you see this\) next must be exactly one character/);
-    expect(r.out).toMatch(/\(model bard-h512\):\nProbability: P\(newline or space\)[^\n]*\nCause: spread/);
+    expect(r.out).toMatch(/\(model bard-h768\):\nProbability: P\(newline or space\)[^\n]*\nCause: spread/);
   });
 
   it('quit stops reading', () => {

@@ -109,7 +109,9 @@ describe('bard train', () => {
     const a = loadSnapshot(base);
     const b = loadSnapshot(join(dir, 'same.npz'));
     for (const n of PARAM_NAMES) expect(b.params[n]).toEqual(a.params[n]);
-    expect(b.meta.init_from).toEqual({ file: 'base.npz', name: 'bard-h24' });
+    expect(b.meta.init_from).toMatchObject({ file: 'base.npz', name: 'bard-h24', steps: 400, chars_seen: a.meta.chars_seen, hyper: { hidden: 24 } });
+    // Its totals count the starting model's training.
+    expect(b.meta).toMatchObject({ steps: 400, chars_seen: a.meta.chars_seen });
     const otherH = await bard(['train', ...common, '--hidden', '30', '--init-from', base, '--steps', '1', '--out', join(dir, 'x.npz')]);
     expect(otherH.code).toBe(2);
     expect(otherH.stderr).toContain('--init-from: base.npz has H = 24, not the --hidden 30 given');
@@ -118,6 +120,7 @@ describe('bard train', () => {
     expect(tuned.code, tuned.stderr).toBe(0);
     const summary = JSON.parse(tuned.stdout.trimEnd().split('\n').at(-1)!);
     expect(summary.val_loss).toBeLessThan(baseVal + 0.05);
+    expect(loadSnapshot(join(dir, 'tuned.npz')).meta).toMatchObject({ steps: 500, init_from: { steps: 400 }, hyper: { lr: 0.001, ema: 0.99 } });
     const fresh = JSON.parse((await bard(['train', ...common, '--steps', '100', '--out', join(dir, 'fresh.npz'), '--json'])).stdout.trimEnd().split('\n').at(-1)!);
     expect(summary.val_loss).toBeLessThan(fresh.val_loss - 0.2);
   });

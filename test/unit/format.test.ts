@@ -193,10 +193,10 @@ describe('renderDiscord', () => {
       ...result,
       entries: [
         { label: 'A', text: 'one', temp: 0.8, model: 'char-rnn-snapshot', votes: 1 },
-        { label: 'B', text: 'two', temp: 0.8, model: 'bard-h512', votes: 2 },
+        { label: 'B', text: 'two', temp: 0.8, model: 'bard-h768', votes: 2 },
       ],
     });
-    expect(across.content).toContain('The winner is **B** (bard-h512, temperature 0.8) with 2 of 3 votes.');
+    expect(across.content).toContain('The winner is **B** (bard-h768, temperature 0.8) with 2 of 3 votes.');
     expect(across.content).toContain('**A** · char-rnn-snapshot, temperature 0.8 · 1 vote\none');
   });
 });

@@ -18,14 +18,14 @@ describe('model registry', () => {
     saveSnapshot(join(dir, 'b-small.npz'), randomModel({ H: 7, meta: { name: 'tiny one', val_loss: 2.5, chars_seen: 12345 } }));
     saveSnapshot(join(dir, 'a-plain.npz'), randomModel({ H: 5, meta: {} }));
     const r = loadRegistry(`${dir}, ${DEFAULT_SNAPSHOT}`, { strict: true });
-    expect(r.cards.map((c) => c.name)).toEqual(['a-plain', 'tiny-one', 'bard-h512']);
+    expect(r.cards.map((c) => c.name)).toEqual(['a-plain', 'tiny-one', 'bard-h768']);
     expect(r.default.card.name).toBe('a-plain');
     expect(r.cards[1]).toMatchObject({ file: 'b-small.npz', H: 7, V: 6, charsTrained: 12345, valLoss: 2.5, vocab: '\n abé:' });
-    expect(r.cards[2]).toMatchObject({ H: 512, V: 65, charsTrained: 114168000 });
-    expect(r.cards[2].valLoss).toBeCloseTo(1.5288, 4);
+    expect(r.cards[2]).toMatchObject({ H: 768, V: 65, charsTrained: 87590400 });
+    expect(r.cards[2].valLoss).toBeCloseTo(1.5205, 4);
     for (const c of r.cards) expect(c.hash).toMatch(/^[0-9a-f]{12}$/);
     expect(new Set(r.cards.map((c) => c.hash)).size).toBe(3);
-    expect(r.find('BARD-H512')?.card.name).toBe('bard-h512');
+    expect(r.find('BARD-H768')?.card.name).toBe('bard-h768');
   });
 
   it('the CSC321 snapshot carries no name or loss: it is named after its file, and says so', () => {
@@ -35,11 +35,11 @@ describe('model registry', () => {
 
   it('resolve: the same name and hash, or a clear ModelUnavailableError (never another model)', () => {
     const r = loadRegistry(`${REFERENCE_SNAPSHOT},${DEFAULT_SNAPSHOT}`, { strict: true });
-    const bard = r.find('bard-h512')!.card;
-    expect(r.resolve({ name: 'bard-h512', hash: bard.hash }).card).toBe(bard);
+    const bard = r.find('bard-h768')!.card;
+    expect(r.resolve({ name: 'bard-h768', hash: bard.hash }).card).toBe(bard);
     expect(r.resolve(undefined).card.name).toBe('char-rnn-snapshot');
     expect(() => r.resolve({ name: 'ghost', hash: bard.hash })).toThrow(ModelUnavailableError);
-    expect(() => r.resolve({ name: 'bard-h512', hash: '0123456789ab' })).toThrow(/different file for the model "bard-h512"/);
+    expect(() => r.resolve({ name: 'bard-h768', hash: '0123456789ab' })).toThrow(/different file for the model "bard-h768"/);
   });
 
   it('bad files: strict stops with one line per file naming it; otherwise they are skipped with that line', () => {
@@ -58,11 +58,11 @@ describe('model registry', () => {
     const lines = (err as Error).message.split('\n');
     expect(lines).toHaveLength(3);
     expect(lines[0]).toMatch(new RegExp(`^${bad}: not a zip file`));
-    expect(lines[1]).toBe(`${twin}: the model name "bard-h512" is already taken by bard.npz`);
+    expect(lines[1]).toBe(`${twin}: the model name "bard-h768" is already taken by bard.npz`);
     expect(lines[2]).toMatch(/missing\.npz: file not found$/);
     const skipped: string[] = [];
     const r = loadRegistry(spec, { strict: false, onSkip: (p) => skipped.push(p) });
-    expect(r.cards.map((c) => c.name)).toEqual(['char-rnn-snapshot', 'bard-h512']);
+    expect(r.cards.map((c) => c.name)).toEqual(['char-rnn-snapshot', 'bard-h768']);
     expect(skipped).toEqual(lines);
     expect(() => loadRegistry(bad, { strict: false })).toThrow(/none of the models/);
     expect(() => loadRegistry(tmp.dir + '/models-none', { strict: true })).toThrow(/file not found/);
@@ -70,14 +70,14 @@ describe('model registry', () => {
 
   it('the model option: a typed name, else the channel default, else the first; unknown names list the models', () => {
     const r = loadRegistry(`${REFERENCE_SNAPSHOT},${DEFAULT_SNAPSHOT}`, { strict: true });
-    expect(checkModel(r, 'Bard-H512')).toMatchObject({ ok: true, value: { card: { name: 'bard-h512' } } });
-    expect(checkModel(r, undefined, 'bard-h512')).toMatchObject({ ok: true, value: { card: { name: 'bard-h512' } } });
+    expect(checkModel(r, 'Bard-H768')).toMatchObject({ ok: true, value: { card: { name: 'bard-h768' } } });
+    expect(checkModel(r, undefined, 'bard-h768')).toMatchObject({ ok: true, value: { card: { name: 'bard-h768' } } });
     expect(checkModel(r, '')).toMatchObject({ ok: true, value: { card: { name: 'char-rnn-snapshot' } } });
     const bad = checkModel(r, 'ghost');
     expect(bad.ok).toBe(false);
-    if (!bad.ok) expect(bad.error).toBe('There is no model `ghost`. Models: `char-rnn-snapshot` (H 250), `bard-h512` (H 512, loss 1.529).');
+    if (!bad.ok) expect(bad.error).toBe('There is no model `ghost`. Models: `char-rnn-snapshot` (H 250), `bard-h768` (H 768, loss 1.520).');
     expect(checkModel(r, undefined, 'gone')).toMatchObject({ ok: false, error: expect.stringMatching(/default model `gone` is not served any more/) });
-    expect(modelChoices(r, 'h5')).toEqual([{ name: 'bard-h512 · H 512 · loss 1.529', value: 'bard-h512' }]);
-    expect(modelChoices(r, '').map((c) => c.value)).toEqual(['char-rnn-snapshot', 'bard-h512']);
+    expect(modelChoices(r, 'h7')).toEqual([{ name: 'bard-h768 · H 768 · loss 1.520', value: 'bard-h768' }]);
+    expect(modelChoices(r, '').map((c) => c.value)).toEqual(['char-rnn-snapshot', 'bard-h768']);
   });
 });
