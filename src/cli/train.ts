@@ -111,7 +111,7 @@ export function register(program: Command): void {
     .addOption(new Option('--sample-length <N>', 'length of those samples').argParser(whole('--sample-length', 1, 10000)).default(160))
     .option('--checkpoint <path>', 'checkpoint file (default: next to the snapshot, <out name>.ckpt.npz)')
     .addOption(new Option('--checkpoint-minutes <M>', 'write a checkpoint every M minutes (also on Ctrl-C and at the end)').argParser(num('the checkpoint interval', 0.01, 1e6)).default(5))
-    .option('--init-from <snapshot>', 'start from the weights of a trained snapshot instead of random ones (a fine-tune): the same vocabulary, and its hidden size unless --hidden says the same')
+    .option('--init-from <snapshot>', 'start from the weights of a trained snapshot instead of random ones (a fine-tune): it needs the same vocabulary, and its hidden size is kept (a different --hidden is refused)')
     .option('--resume [checkpoint]', 'continue a run from its checkpoint (optimizer state, step, streams, curves); budget and reporting flags may change, hyper-parameters may not')
     .addOption(new Option('--threads <n>', 'threads for the kernels: 2 splits the streams over both cores (needs --batch ≥ 2)').choices(['1', '2']).default('1'))
     .addOption(new Option('--engine <name>', 'training arithmetic: auto (float32 kernels when built: native, else WASM), reference (float64 JS), kernel').choices(ENGINE_NAMES).default('auto'))
