@@ -9,6 +9,7 @@ import { ConfigError, checkBudget, makeConfig, type Budget, type TrainConfig } f
 import { curvePathFor, lossCurvePng } from '../train/curve.ts';
 import { DataError, makeCorpus, type Corpus } from '../train/data.ts';
 import { chooseEngine, ENGINE_NAMES, type EngineName } from '../train/engines.ts';
+import { DivergenceWatch } from '../train/divergence.ts';
 import { Trainer } from '../train/trainer.ts';
 import { UsageError } from './errors.ts';
 import { printJson } from './io.ts';
@@ -250,6 +251,8 @@ async function runTrain(opts: TrainOpts, cmd: Command): Promise<void> {
   let best = { step: -1, loss: Infinity };
   if (opts.keepBest) for (const p of trainer.history.val) if (p.full && p.loss < best.loss) best = { step: p.step, loss: p.loss };
   let lastYield = performance.now();
+  const divergence = new DivergenceWatch();
+  let curveSeen = 0;
   log.start(trainer);
   try {
     while (!trainer.done() && !stop) {
@@ -266,6 +269,11 @@ async function runTrain(opts: TrainOpts, cmd: Command): Promise<void> {
         }
       }
       if (sampleEvery > 0 && s.step % sampleEvery === 0) log.line(`---- sample at step ${s.step}:\n${trainer.sample(opts.sampleLength)}\n----`);
+      for (const p of trainer.history.train.slice(curveSeen)) {
+        const warning = divergence.see(p.step, p.loss, s.lr);
+        if (warning) log.line(warning);
+      }
+      curveSeen = trainer.history.train.length;
       const cps = (trainer.charsSeen - sessionChars0) / ((performance.now() - sessionStart) / 1000);
       log.update(trainer, cps, s.smoothLoss, lastVal);
       if ((performance.now() - lastCheckpoint) / 60000 >= opts.checkpointMinutes) {

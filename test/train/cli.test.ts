@@ -125,6 +125,18 @@ describe('bard train', () => {
     expect(summary.val_loss).toBeLessThan(fresh.val_loss - 0.2);
   });
 
+  it('warns once, during the run, when the training loss climbs and stays up (a learning rate too high)', async () => {
+    const [hot, fine] = await Promise.all([
+      bard(['train', ...common, '--lr', '0.05', '--lr-schedule', 'constant', '--steps', '2000', '--out', join(dir, 'hot.npz')]),
+      bard(['train', ...common, '--steps', '1000', '--out', join(dir, 'fine.npz')]),
+    ]);
+    expect(hot.code, hot.stderr).toBe(0);
+    expect(hot.stderr.match(/warning: step \d+: the training loss has risen from [\d.]+ to [\d.]+ nats\/char and stays there/g)).toHaveLength(1);
+    expect(hot.stderr).toContain('a lower --lr (such as');
+    expect(fine.code, fine.stderr).toBe(0);
+    expect(fine.stderr).not.toContain('warning');
+  });
+
   it('rejects bad usage with one line and exit code 2', async () => {
     const [noData, badOptim, changed, keepBest, dropout, weightDrop, noStart, otherVocab] = await Promise.all([
       bard(['train', '--out', 'x.npz']),
