@@ -269,11 +269,11 @@ async function runTrain(opts: TrainOpts, cmd: Command): Promise<void> {
         }
       }
       if (sampleEvery > 0 && s.step % sampleEvery === 0) log.line(`---- sample at step ${s.step}:\n${trainer.sample(opts.sampleLength)}\n----`);
-      for (const p of trainer.history.train.slice(curveSeen)) {
-        const warning = divergence.see(p.step, p.loss, s.lr);
+      // A new curve point comes every 50 steps: read the ones not seen yet, in place.
+      for (const curve = trainer.history.train; curveSeen < curve.length; curveSeen++) {
+        const warning = divergence.see(curve[curveSeen].step, curve[curveSeen].loss, s.lr);
         if (warning) log.line(warning);
       }
-      curveSeen = trainer.history.train.length;
       const cps = (trainer.charsSeen - sessionChars0) / ((performance.now() - sessionStart) / 1000);
       log.update(trainer, cps, s.smoothLoss, lastVal);
       if ((performance.now() - lastCheckpoint) / 60000 >= opts.checkpointMinutes) {
