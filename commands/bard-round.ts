@@ -29,7 +29,7 @@ export const data = new SlashCommandBuilder()
       .setMaxLength(60),
   )
   .addStringOption((o) =>
-    o.setName('models').setDescription(`${LIMITS.roundTempsMin}–${LIMITS.roundTempsMax} models for a blind round across models, e.g. "bard-h512 char-rnn-snapshot"`).setAutocomplete(true).setMaxLength(250),
+    o.setName('models').setDescription(`${LIMITS.roundTempsMin}–${LIMITS.roundTempsMax} models for a blind round across models, e.g. "bard-h768 char-rnn-snapshot"`).setAutocomplete(true).setMaxLength(250),
   )
   .addIntegerOption((o) =>
     o
