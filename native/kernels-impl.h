@@ -320,7 +320,7 @@ static double softmaxLoss(char* m, int ysO, int targetsO, int N, int V, int Vp) 
 
 static void trainBackward(char* m, int hsO, int xsO, int ysO, int dhoutO, int dhrawO, int dhnextO, int T, int B, int H,
                           int Hp, int V, int Vp, int WhhO, int WhyO, int dWhhO, int dWxhTO, int dWhyO, int dbhO, int dbyO,
-                          int maskO, int hdO) {
+                          int maskO, int hdO, int dhextraO) {
   float* hs = (float*)(m + hsO);
   const int32_t* xs = (const int32_t*)(m + xsO);
   float* ys = (float*)(m + ysO);
@@ -334,6 +334,11 @@ static void trainBackward(char* m, int hsO, int xsO, int ysO, int dhoutO, int dh
   if (maskO) {
     const float* mask = (const float*)(m + maskO);
     for (size_t i = 0; i < (size_t)N * Hp; i++) dhout[i] = dhout[i] * mask[i];
+  }
+  // A loss term on the states themselves (the norm stabiliser), given per row: dhout += dhextra
+  if (dhextraO) {
+    const float* extra = (const float*)(m + dhextraO);
+    for (size_t i = 0; i < (size_t)N * Hp; i++) dhout[i] = dhout[i] + extra[i];
   }
   for (size_t i = 0; i < step; i++) dhnext[i] = 0;
   float* wp = scratch(wscratch, stripFloats(H, Hp));

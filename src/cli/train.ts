@@ -34,6 +34,7 @@ interface TrainOpts {
   clipNorm?: number;
   dropout?: number;
   weightDrop?: number;
+  normStabiliser?: number;
   ema?: number;
   initWhh?: TrainConfig['initWhh'];
   whhGain?: number;
@@ -68,7 +69,7 @@ const num = (what: string, min: number, max: number) => (raw: string) => {
 const whole = (what: string, min: number, max: number) => (raw: string) => parseWhole(raw, min, max, what);
 
 /** Hyper-parameter flags: a resumed run takes them from its checkpoint, so giving one with --resume is an error. */
-const HYPER_FLAGS = ['hidden', 'seqLength', 'batch', 'lr', 'optim', 'beta1', 'beta2', 'weightDecay', 'lrSchedule', 'warmup', 'minLrRatio', 'clip', 'clipNorm', 'dropout', 'weightDrop', 'ema', 'initWhh', 'whhGain', 'initScale', 'seed', 'from', 'to', 'valSplit', 'initFrom'] as const;
+const HYPER_FLAGS = ['hidden', 'seqLength', 'batch', 'lr', 'optim', 'beta1', 'beta2', 'weightDecay', 'lrSchedule', 'warmup', 'minLrRatio', 'clip', 'clipNorm', 'dropout', 'weightDrop', 'normStabiliser', 'ema', 'initWhh', 'whhGain', 'initScale', 'seed', 'from', 'to', 'valSplit', 'initFrom'] as const;
 
 export function register(program: Command): void {
   program
@@ -94,6 +95,7 @@ export function register(program: Command): void {
     .addOption(new Option('--clip-norm <n>', 'scale the gradients down when their global L2 norm exceeds n, 0 = off (default 0)').argParser(num('the clip norm', 0, 1e6)))
     .addOption(new Option('--dropout <p>', 'dropout probability on the hidden state as the output layer reads it (training only; the recurrence is kept whole), 0 = off (default 0)').argParser(num('the dropout', 0, 0.9)))
     .addOption(new Option('--weight-drop <p>', 'weight drop on the recurrence: each step drops every Whh entry with probability p, one mask for the whole batch (training only), 0 = off (default 0)').argParser(num('the weight drop', 0, 0.9)))
+    .addOption(new Option('--norm-stabiliser <beta>', "the norm stabiliser (Krueger & Memisevic): a training loss term beta × Σ (‖h_t‖ − ‖h_t−1‖)² that keeps the state's size steady from step to step, 0 = off (default 0)").argParser(num('the norm stabiliser', 0, 1000)))
     .addOption(new Option('--ema <decay>', 'keep a moving average of the weights with this decay per step (e.g. 0.999); validation, samples and the snapshot use it, 0 = off (default 0)').argParser(num('the ema decay', 0, 0.999999)))
     .addOption(new Option('--init-whh <kind>', 'Whh initialisation (default small-random)').choices(['small-random', 'orthogonal', 'identity-scaled']))
     .addOption(new Option('--whh-gain <g>', 'gain of the orthogonal Whh / diagonal of the identity-scaled one (default 1)').argParser(num('the Whh gain', 0, 10)))
@@ -163,7 +165,7 @@ async function runTrain(opts: TrainOpts, cmd: Command): Promise<void> {
         hidden: start?.params.H ?? opts.hidden, seqLength: opts.seqLength, batch: opts.batch, optim: opts.optim, lr: opts.lr,
         beta1: opts.beta1, beta2: opts.beta2, weightDecay: opts.weightDecay, schedule: opts.lrSchedule,
         warmupSteps: opts.warmup, minLrRatio: opts.minLrRatio, clip: opts.clip, clipNorm: opts.clipNorm,
-        dropout: opts.dropout, weightDrop: opts.weightDrop, ema: opts.ema, initWhh: opts.initWhh, whhGain: opts.whhGain, initScale: opts.initScale,
+        dropout: opts.dropout, weightDrop: opts.weightDrop, normStabiliser: opts.normStabiliser, ema: opts.ema, initWhh: opts.initWhh, whhGain: opts.whhGain, initScale: opts.initScale,
         seed: opts.seed ?? Math.floor(Math.random() * 2 ** 31),
       });
     } catch (e) {
@@ -225,7 +227,7 @@ async function runTrain(opts: TrainOpts, cmd: Command): Promise<void> {
   const log = new RunLog(opts.progress);
   log.line(
     `${resumedFrom !== null ? `resuming at step ${resumedFrom}` : 'training'} ${name}: H=${cfg.hidden} V=${corpus.chars.length} batch=${cfg.batch} seq=${cfg.seqLength} ` +
-      `${cfg.optim} lr=${cfg.lr} ${cfg.schedule}${cfg.warmupSteps ? ` warmup=${cfg.warmupSteps}` : ''} clip=${cfg.clip} clip-norm=${cfg.clipNorm}${cfg.dropout ? ` dropout=${cfg.dropout}` : ''}${cfg.weightDrop ? ` weight-drop=${cfg.weightDrop}` : ''}${cfg.ema ? ` ema=${cfg.ema}` : ''} ${initFrom ? `from ${initFrom.file} (${initFrom.name})` : `init-whh=${cfg.initWhh}`} seed=${cfg.seed} engine=${trainer.engine.name}; ` +
+      `${cfg.optim} lr=${cfg.lr} ${cfg.schedule}${cfg.warmupSteps ? ` warmup=${cfg.warmupSteps}` : ''} clip=${cfg.clip} clip-norm=${cfg.clipNorm}${cfg.dropout ? ` dropout=${cfg.dropout}` : ''}${cfg.weightDrop ? ` weight-drop=${cfg.weightDrop}` : ''}${cfg.normStabiliser ? ` norm-stabiliser=${cfg.normStabiliser}` : ''}${cfg.ema ? ` ema=${cfg.ema}` : ''} ${initFrom ? `from ${initFrom.file} (${initFrom.name})` : `init-whh=${cfg.initWhh}`} seed=${cfg.seed} engine=${trainer.engine.name}; ` +
       `train ${corpus.split.from}..${corpus.split.trainEnd}, validation ${corpus.split.trainEnd}..${corpus.split.to}; budget ${describeBudget(budget)}`,
   );
 

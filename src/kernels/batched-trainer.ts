@@ -19,6 +19,8 @@
  *   h        Float32Array B×H: each stream's state after its last input, to carry into the next window.
  *   mask     optional dropout mask on the output layer's input, B·T·H values (stream b, step t, unit j at
  *            [(b*T + t)*H + j]), each 0 or 1/(1−p): y_t = Why (h_t ⊙ mask_t) + by. The recurrence is not dropped.
+ *   normBeta optional β of the norm stabiliser (src/train/norm-stabiliser.ts): its gradient joins grads, and
+ *            its value is returned as `penalty` (loss stays the cross-entropy alone).
  *
  * Stream b's loss and gradients are those of lossFun(params, inputs[b], targets[b], hprev[b]) computed in
  * float32 (test/kernels/batched-trainer.test.ts checks them against the float64 reference).
@@ -30,6 +32,7 @@
  */
 import { allocWeights, type Params32, type ParamsLike, type WeightPtrs, writeWeights } from './layout.ts';
 import { copyIndexBatch } from './index-batch.ts';
+import { normStabiliser } from '../train/norm-stabiliser.ts';
 import { ParallelBatchedTrainer } from './parallel-trainer.ts';
 import { type KernelBackend, kernelBackend, type NativeIsa, newArena } from './native.ts';
 import { Arena, KernelsMissingError, type KernelArena } from './wasm.ts';
@@ -40,6 +43,8 @@ export type IndexBatch = ArrayLike<ArrayLike<number>> | ArrayLike<number>;
 
 export interface BatchedLoss {
   loss: number;
+  /** The norm stabiliser's term, summed over the streams (0 without it). */
+  penalty: number;
   grads: Params32;
   h: Float32Array;
 }
@@ -49,7 +54,7 @@ export interface BatchedTrainer {
   readonly V: number;
   readonly B: number;
   readonly T: number;
-  lossAndGrads(params: ParamsLike, inputs: IndexBatch, targets: IndexBatch, hprev: ArrayLike<number>, mask?: ArrayLike<number>): BatchedLoss;
+  lossAndGrads(params: ParamsLike, inputs: IndexBatch, targets: IndexBatch, hprev: ArrayLike<number>, mask?: ArrayLike<number>, normBeta?: number): BatchedLoss;
   /** Releases worker threads, if any. */
   close(): Promise<unknown>;
 }
@@ -90,6 +95,8 @@ class KernelBatchedTrainer implements BatchedTrainer {
   private readonly dby: number;
   private readonly mask: number;
   private readonly hd: number;
+  /** The norm stabiliser's gradient on each state, N rows of Hp like dhout (the padding stays 0). */
+  private readonly dhextra: number;
   /**
    * WASM scratch for each product's weights packed into column strips and its X into 4-row panels (packStrips
    * and gemmPacked in assembly/index.ts); 0 on the native kernels, which keep their own.
@@ -127,6 +134,7 @@ class KernelBatchedTrainer implements BatchedTrainer {
     this.dby = a.allocF32(Vp);
     this.mask = a.allocF32(N * Hp);
     this.hd = a.allocF32(N * Hp);
+    this.dhextra = a.allocF32(N * Hp);
     if (wasm) {
       this.packed = a.allocF32(Math.max(H, V, N) * Math.max(Hp, Vp));
       // The products' X: the output layer's N rows of H, dy's N rows of V, and dhraw and dy transposed (H and V rows of N).
@@ -139,7 +147,7 @@ class KernelBatchedTrainer implements BatchedTrainer {
     return Promise.resolve();
   }
 
-  lossAndGrads(params: ParamsLike, inputs: IndexBatch, targets: IndexBatch, hprev: ArrayLike<number>, mask?: ArrayLike<number>): BatchedLoss {
+  lossAndGrads(params: ParamsLike, inputs: IndexBatch, targets: IndexBatch, hprev: ArrayLike<number>, mask?: ArrayLike<number>, normBeta = 0): BatchedLoss {
     const { H, V, B, T, w } = this;
     const { Hp, Vp } = w;
     const m = this.arena.f32();
@@ -158,10 +166,12 @@ class KernelBatchedTrainer implements BatchedTrainer {
     const e = this.arena.exports;
     e.trainForward(this.hs, this.xs, this.ys, T, B, H, Hp, Vp, w.WhhT, w.WxhT, w.bh, w.WhyT, w.by, maskPtr, this.hd, this.packed, this.panels);
     const loss = e.softmaxLoss(this.ys, this.targets, B * T, V, Vp);
+    // hs holds h_0 (the carried states) then h_1..h_T, one step of B rows of Hp after another.
+    const penalty = normBeta > 0 ? normStabiliser(normBeta, m, this.hs >> 2, m, this.dhextra >> 2, { B, T, H, step: B * Hp, row: Hp }) : 0;
     e.trainBackward(
       this.hs, this.xs, this.ys, this.dhout, this.dhraw, this.dhnext,
       T, B, H, Hp, V, Vp, w.Whh, w.Why,
-      this.dWhh, this.dWxhT, this.dWhy, this.dbh, this.dby, maskPtr, this.hd, this.packed, this.panels,
+      this.dWhh, this.dWxhT, this.dWhy, this.dbh, this.dby, maskPtr, this.hd, normBeta > 0 ? this.dhextra : 0, this.packed, this.panels,
     );
 
     // Back to min-char-rnn's layout.
@@ -185,7 +195,7 @@ class KernelBatchedTrainer implements BatchedTrainer {
     const h = new Float32Array(B * H);
     const last = (this.hs >> 2) + T * B * Hp;
     for (let b = 0; b < B; b++) h.set(m.subarray(last + b * Hp, last + b * Hp + H), b * H);
-    return { loss, grads, h };
+    return { loss, penalty, grads, h };
   }
 
   /** Copies a stream-major B·T·H mask into the kernels' time-major rows of Hp (padding stays 0); returns its address. */

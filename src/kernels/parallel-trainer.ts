@@ -40,7 +40,7 @@ export class ParallelBatchedTrainer implements BatchedTrainer {
     this.worker.unref();
   }
 
-  lossAndGrads(params: ParamsLike, inputs: IndexBatch, targets: IndexBatch, hprev: ArrayLike<number>, mask?: ArrayLike<number>): BatchedLoss {
+  lossAndGrads(params: ParamsLike, inputs: IndexBatch, targets: IndexBatch, hprev: ArrayLike<number>, mask?: ArrayLike<number>, normBeta = 0): BatchedLoss {
     const { H, V, B, T, v, split } = this;
     if (params.H !== H || params.V !== V) throw new Error(`parameters are H=${params.H}, V=${params.V} but the kernels were built for H=${H}, V=${V}`);
     if (hprev.length !== B * H) throw new RangeError(`hprev has ${hprev.length} entries, expected B*H = ${B * H}`);
@@ -51,13 +51,14 @@ export class ParallelBatchedTrainer implements BatchedTrainer {
     if (mask && mask.length !== B * T * H) throw new RangeError(`mask has ${mask.length} entries, expected B*T*H = ${B * T * H}`);
     if (mask) v.mask.set(mask);
     Atomics.store(v.ctl, CTL.masked, mask ? 1 : 0);
+    v.out.normBeta[0] = normBeta;
     this.waitReady();
 
     const seq = ++this.seq;
     Atomics.store(v.ctl, CTL.request, seq);
     Atomics.notify(v.ctl, CTL.request);
     const sharedParams = { H, V, Wxh: v.params.Wxh, Whh: v.params.Whh, Why: v.params.Why, bh: v.params.bh, by: v.params.by };
-    const r = this.own.lossAndGrads(sharedParams, v.inputs.subarray(0, split * T), v.targets.subarray(0, split * T), v.hprev.subarray(0, split * H), mask && v.mask.subarray(0, split * T * H));
+    const r = this.own.lossAndGrads(sharedParams, v.inputs.subarray(0, split * T), v.targets.subarray(0, split * T), v.hprev.subarray(0, split * H), mask && v.mask.subarray(0, split * T * H), normBeta);
     while (Atomics.load(v.ctl, CTL.done) !== seq) {
       if (Atomics.wait(v.ctl, CTL.done, seq - 1, START_TIMEOUT_MS) === 'timed-out') throw new Error('training worker thread did not answer');
     }
@@ -72,7 +73,7 @@ export class ParallelBatchedTrainer implements BatchedTrainer {
     const h = new Float32Array(B * H);
     h.set(r.h);
     h.set(v.out.h, split * H);
-    return { loss: r.loss + v.out.loss[0], grads: g, h };
+    return { loss: r.loss + v.out.loss[0], penalty: r.penalty + v.out.penalty[0], grads: g, h };
   }
 
   /** Ends the worker thread. */

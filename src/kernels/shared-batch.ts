@@ -34,7 +34,7 @@ export function allocShared(H: number, V: number, B: number, T: number, part: { 
     targets: new SharedArrayBuffer(4 * B * T),
     hprev: f32(B * H),
     mask: f32(B * T * H),
-    // loss (one float64, padded to 8 floats), then the gradients and the final states of the part
+    // loss, the norm stabiliser's penalty and β (float64s, padded to 8 floats), then the gradients and the final states of the part
     out: new SharedArrayBuffer(8 * 4 + 4 * (nParams + part.count * H)),
   };
 }
@@ -60,6 +60,6 @@ export function sharedViews(s: SharedBatch) {
     targets: new Int32Array(s.targets),
     hprev: new Float32Array(s.hprev),
     mask: new Float32Array(s.mask),
-    out: { loss: new Float64Array(s.out, 0, 1), Wxh: out.Wxh, Whh: out.Whh, Why: out.Why, bh: out.bh, by: out.by, h: out.rest(s.part.count * H) },
+    out: { loss: new Float64Array(s.out, 0, 1), penalty: new Float64Array(s.out, 8, 1), normBeta: new Float64Array(s.out, 16, 1), Wxh: out.Wxh, Whh: out.Whh, Why: out.Why, bh: out.bh, by: out.by, h: out.rest(s.part.count * H) },
   };
 }

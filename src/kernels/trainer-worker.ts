@@ -24,8 +24,9 @@ for (;;) {
   if (seq < 0) break;
   try {
     const mask = Atomics.load(v.ctl, CTL.masked) ? v.mask.subarray(lo * H, hi * H) : undefined;
-    const r = trainer.lossAndGrads(params, v.inputs.subarray(lo, hi), v.targets.subarray(lo, hi), v.hprev.subarray(part.first * H, (part.first + part.count) * H), mask);
+    const r = trainer.lossAndGrads(params, v.inputs.subarray(lo, hi), v.targets.subarray(lo, hi), v.hprev.subarray(part.first * H, (part.first + part.count) * H), mask, v.out.normBeta[0]);
     v.out.loss[0] = r.loss;
+    v.out.penalty[0] = r.penalty;
     v.out.Wxh.set(r.grads.Wxh);
     v.out.Whh.set(r.grads.Whh);
     v.out.Why.set(r.grads.Why);

@@ -46,7 +46,7 @@ export interface KernelExports {
   trainBackward(
     hs: number, xs: number, ys: number, dhout: number, dhraw: number, dhnext: number,
     T: number, B: number, H: number, Hp: number, V: number, Vp: number, Whh: number, Why: number,
-    dWhh: number, dWxhT: number, dWhy: number, dbh: number, dby: number, mask: number, hd: number, packed: number, panels: number,
+    dWhh: number, dWxhT: number, dWhy: number, dbh: number, dby: number, mask: number, hd: number, dhextra: number, packed: number, panels: number,
   ): void;
 }
 

@@ -1,4 +1,5 @@
 import type { Params } from '../rnn/params.ts';
+import { normStabiliser } from './norm-stabiliser.ts';
 
 /**
  * Forward + BPTT over a mini-batch: B independent streams, each a window of T characters.
@@ -9,10 +10,11 @@ import type { Params } from '../rnn/params.ts';
  * Returns the loss summed over all B·T characters, in nats.
  * `mask` (optional, B·T·H values at [(b*T + t)*H + j], each 0 or 1/(1−p)) is dropout on the output layer's
  * input: y = Why (h ⊙ mask) + by. The recurrence is never dropped.
+ * `normBeta` (optional) adds the norm stabiliser's gradient (norm-stabiliser.ts); the loss returned stays the cross-entropy.
  */
 export interface BatchEngine {
   readonly name: string;
-  lossAndGrads(p: Params, inputs: Int32Array, targets: Int32Array, h: Float64Array, grads: Params, B: number, T: number, mask?: Float32Array): number;
+  lossAndGrads(p: Params, inputs: Int32Array, targets: Int32Array, h: Float64Array, grads: Params, B: number, T: number, mask?: Float32Array, normBeta?: number): number;
 }
 
 /**
@@ -21,7 +23,7 @@ export interface BatchEngine {
  */
 export const referenceEngine: BatchEngine = {
   name: 'float64-reference',
-  lossAndGrads(p, inputs, targets, h, grads, B, T, mask) {
+  lossAndGrads(p, inputs, targets, h, grads, B, T, mask, normBeta = 0) {
     const { H, V, Wxh, Whh, Why, bh, by } = p;
     const BH = B * H;
     // the output layer's input: h itself, or hd = h ⊙ mask under dropout (hd[(t+1)·BH + b·H + j], like hs)
@@ -68,6 +70,10 @@ export const referenceEngine: BatchEngine = {
       }
     }
 
+    // the norm stabiliser's gradient on each h_t (t = 1..T), at [(t−1)·BH + b·H + j]
+    const stab = normBeta > 0 ? new Float64Array(T * BH) : null;
+    if (stab) normStabiliser(normBeta, hs, 0, stab, 0, { B, T, H, step: BH, row: H });
+
     // backward pass
     const { Wxh: dWxh, Whh: dWhh, Why: dWhy, bh: dbh, by: dby } = grads;
     dWxh.fill(0);
@@ -100,6 +106,7 @@ export const referenceEngine: BatchEngine = {
           dby[c] += d;
         }
         if (mask) for (let j = 0; j < H; j++) dh[j] *= mask[(b * T + t) * H + j];
+        if (stab) for (let j = 0; j < H; j++) dh[j] += stab[t * BH + b * H + j];
         for (let j = 0; j < H; j++) dh[j] += dhnext[b * H + j];
         // dhraw = (1 − h²) ⊙ dh;  dbh += dhraw;  dWxh += dhraw xᵀ;  dWhh += dhraw h_{t-1}ᵀ
         const x = inputs[b * T + t];

@@ -31,6 +31,8 @@ export interface TrainConfig {
   dropout: number;
   /** Weight drop on the recurrence: each step masks Whh's entries with this probability (0 = off). */
   weightDrop: number;
+  /** β of the norm stabiliser (a loss term β Σ_t (‖h_t‖ − ‖h_{t−1}‖)², training only; 0 = off). */
+  normStabiliser: number;
   /** Decay of the moving average of the weights that validation, samples and snapshots use (0 = off). */
   ema: number;
   initWhh: WhhInit;
@@ -63,6 +65,7 @@ export const DEFAULTS: TrainConfig = {
   clipNorm: 0,
   dropout: 0,
   weightDrop: 0,
+  normStabiliser: 0,
   ema: 0,
   initWhh: 'small-random',
   initScale: 0.01,
@@ -115,6 +118,7 @@ export function makeConfig(partial: Partial<TrainConfig>): TrainConfig {
   num('clipNorm', 0, 1e6);
   num('dropout', 0, 0.9);
   num('weightDrop', 0, 0.9);
+  num('normStabiliser', 0, 1000);
   num('ema', 0, 0.999999);
   num('initScale', 0, 10);
   num('whhGain', 0, 10);

@@ -33,13 +33,13 @@ export async function kernelEngine(threads: 1 | 2 = 1): Promise<BatchEngine | nu
   let kernel: Kernel | null = null;
   return {
     name: `${backend === 'native' ? 'native' : 'wasm'}-f32${threads === 2 ? 'x2' : ''}`,
-    lossAndGrads(p: Params, inputs: Int32Array, targets: Int32Array, h: Float64Array, grads: Params, B: number, T: number, mask?: Float32Array): number {
+    lossAndGrads(p: Params, inputs: Int32Array, targets: Int32Array, h: Float64Array, grads: Params, B: number, T: number, mask?: Float32Array, normBeta = 0): number {
       // One kernel instance holds its buffers for one (H, V, B, T); a run never changes them.
       if (!kernel || kernel.H !== p.H || kernel.V !== p.V || kernel.B !== B || kernel.T !== T) {
         void kernel?.close(); // a new shape: let the old instance's thread go
         kernel = createBatchedTrainer(p.H, p.V, B, T, { threads, backend });
       }
-      const r = kernel.lossAndGrads(p, inputs, targets, h, mask);
+      const r = kernel.lossAndGrads(p, inputs, targets, h, mask, normBeta);
       // The kernel sums over streams; the trainer's contract is the mean (so B = 1 is min-char-rnn).
       const inv = 1 / B;
       for (const name of ['Wxh', 'Whh', 'Why', 'bh', 'by'] as const) {

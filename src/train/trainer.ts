@@ -153,7 +153,7 @@ export class Trainer {
     streams.next();
     const mask = cfg.dropout > 0 ? this.dropoutMask() : undefined;
     const stepParams = this.weightDrop ? this.weightDrop.apply(params, this.stepSeed(0xc2b2ae35, 0x27d4eb2f)) : params;
-    const loss = this.engine.lossAndGrads(stepParams, streams.inputs, streams.targets, streams.h, grads, cfg.batch, cfg.seqLength, mask);
+    const loss = this.engine.lossAndGrads(stepParams, streams.inputs, streams.targets, streams.h, grads, cfg.batch, cfg.seqLength, mask, cfg.normStabiliser);
     this.weightDrop?.maskGradient(grads);
     streams.advance();
     const chars = cfg.batch * cfg.seqLength;

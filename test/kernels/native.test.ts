@@ -74,11 +74,12 @@ describe('native training kernels', () => {
   // Every product element is the chain acc = fma(x, w, acc) in the order of k on both, and the elementwise code does
   // the same float32 operations in the same order: so gradients and states agree with the WASM FMA build bit for bit.
   it.each([
-    // H, V, B, T, dropout
-    [37, 11, 5, 7, false], // rows, columns and strips all partial
-    [64, 65, 9, 13, true],
-    [300, 65, 32, 12, false], // K past one chunk (256) in the recurrence and in the weight gradients (N = 384)
-  ])('H=%i V=%i B=%i T=%i dropout=%s: same bits as the WASM FMA build, on each instruction set', (H, V, B, T, dropout) => {
+    // H, V, B, T, dropout, norm stabiliser β
+    [37, 11, 5, 7, false, 0], // rows, columns and strips all partial
+    [64, 65, 9, 13, true, 0],
+    [40, 23, 6, 9, true, 2],
+    [300, 65, 32, 12, false, 0], // K past one chunk (256) in the recurrence and in the weight gradients (N = 384)
+  ])('H=%i V=%i B=%i T=%i dropout=%s norm stabiliser=%i: same bits as the WASM FMA build, on each instruction set', (H, V, B, T, dropout, beta) => {
     expect(kernelVariant()).toBe('fma');
     const rng = new Rng(H + B + T);
     const p = initParams(H, V, () => rng.normal(), 0.08);
@@ -88,9 +89,9 @@ describe('native training kernels', () => {
     const targets = Int32Array.from({ length: B * T }, () => Math.floor(rng.next() * V));
     const hprev = Float64Array.from({ length: B * H }, () => 0.5 * rng.normal());
     const mask = dropout ? Float32Array.from({ length: B * T * H }, () => (rng.next() < 0.25 ? 0 : 4 / 3)) : undefined;
-    const wasm = createBatchedTrainer(H, V, B, T, { backend: 'fma' }).lossAndGrads(p, inputs, targets, hprev, mask);
+    const wasm = createBatchedTrainer(H, V, B, T, { backend: 'fma' }).lossAndGrads(p, inputs, targets, hprev, mask, beta);
     for (const isa of wantIsas) {
-      const native = createBatchedTrainer(H, V, B, T, { backend: 'native', isa }).lossAndGrads(p, inputs, targets, hprev, mask);
+      const native = createBatchedTrainer(H, V, B, T, { backend: 'native', isa }).lossAndGrads(p, inputs, targets, hprev, mask, beta);
       expect(native.h).toEqual(wasm.h);
       for (const name of ['Wxh', 'Whh', 'Why', 'bh', 'by'] as const) expect(native.grads[name]).toEqual(wasm.grads[name]);
       // The loss adds float64 logarithms (C's log against V8's Math.log, which may differ in the last bit).

@@ -669,12 +669,13 @@ export function softmaxLoss(ys: usize, targets: usize, N: i32, V: i32, Vp: i32):
  *   dWhh = Σ dhraw h_{t−1}ᵀ (H rows of Hp);  dWhy = Σ dy hᵀ (V rows of Hp);  dWxhT[x] += dhraw (V rows of Hp);
  *   dbh = Σ dhraw;  dby = Σ dy.
  * Why is V rows of Hp, Whh is H rows of Hp (both untransposed). Gradient buffers are overwritten.
+ * dhextra (0 for none): N rows of Hp added to dh at each step after the mask, the gradient of a loss term on the states.
  * packed and panels are scratch, as in trainForward.
  */
 export function trainBackward(
   hs: usize, xs: usize, ys: usize, dhout: usize, dhraw: usize, dhnext: usize,
   T: i32, B: i32, H: i32, Hp: i32, V: i32, Vp: i32, Whh: usize, Why: usize,
-  dWhh: usize, dWxhT: usize, dWhy: usize, dbh: usize, dby: usize, mask: usize, hd: usize, packed: usize, panels: usize,
+  dWhh: usize, dWxhT: usize, dWhy: usize, dbh: usize, dby: usize, mask: usize, hd: usize, dhextra: usize, packed: usize, panels: usize,
 ): void {
   const N = T * B;
   const stepBytes = <usize>(B * Hp) << 2;
@@ -684,6 +685,11 @@ export function trainBackward(
   if (mask != 0) {
     const bytes = <usize>N * rowBytes;
     for (let i: usize = 0; i < bytes; i += 16) v128.store(dhout + i, f32x4.mul(v128.load(dhout + i), v128.load(mask + i)));
+  }
+  // A loss term on the states themselves (the norm stabiliser), given per row: dhout += dhextra
+  if (dhextra != 0) {
+    const bytes = <usize>N * rowBytes;
+    for (let i: usize = 0; i < bytes; i += 16) v128.store(dhout + i, f32x4.add(v128.load(dhout + i), v128.load(dhextra + i)));
   }
   memory.fill(dhnext, 0, stepBytes);
   packStrips(Whh, H, Hp, Hp, packed);
