@@ -80,11 +80,11 @@ describe('bard train', () => {
     expect(b.meta.val_loss).toBe(a.meta.val_loss);
   });
 
-  it('--keep-best ships the weights of the best full validation check, with dropout, weight drop and a moving average on', async () => {
-    const args = [...common, '--val-chars', '0', '--keep-best', '--dropout', '0.2', '--weight-drop', '0.1', '--ema', '0.99', '--lr', '0.05', '--steps', '600', '--out', join(dir, 'best.npz'), '--json'];
+  it('--keep-best ships the weights of the best full validation check, with dropout, weight drop, the norm stabiliser and a moving average on', async () => {
+    const args = [...common, '--val-chars', '0', '--keep-best', '--dropout', '0.2', '--weight-drop', '0.1', '--norm-stabiliser', '0.05', '--ema', '0.99', '--lr', '0.05', '--steps', '600', '--out', join(dir, 'best.npz'), '--json'];
     const r = await bard(['train', ...args]);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toContain('dropout=0.2 weight-drop=0.1 ema=0.99');
+    expect(r.stderr).toContain('dropout=0.2 weight-drop=0.1 norm-stabiliser=0.05 ema=0.99');
     const checks = [...r.stderr.matchAll(/step (\d+): train [\d.]+, validation ([\d.]+)/g)].map((m) => ({ step: Number(m[1]), loss: Number(m[2]) }));
     expect(checks.map((c) => c.step)).toEqual([100, 200, 300, 400, 500, 600]);
     const summary = JSON.parse(r.stdout.trimEnd().split('\n').at(-1)!);
@@ -93,7 +93,7 @@ describe('bard train', () => {
     expect(summary.kept_step).toBe(best.step);
     expect(snap.meta.steps).toBe(best.step);
     expect(snap.meta.val_loss as number).toBeCloseTo(best.loss, 4);
-    expect(snap.meta.hyper).toMatchObject({ weightDrop: 0.1, ema: 0.99 });
+    expect(snap.meta.hyper).toMatchObject({ weightDrop: 0.1, normStabiliser: 0.05, ema: 0.99 });
     expect(summary.val_loss).toBeCloseTo(best.loss, 4);
   });
 
@@ -138,7 +138,7 @@ describe('bard train', () => {
   });
 
   it('rejects bad usage with one line and exit code 2', async () => {
-    const [noData, badOptim, changed, keepBest, dropout, weightDrop, noStart, otherVocab] = await Promise.all([
+    const [noData, badOptim, changed, keepBest, dropout, weightDrop, noStart, otherVocab, stabiliser] = await Promise.all([
       bard(['train', '--out', 'x.npz']),
       bard(['train', '--data', data, '--out', 'x.npz', '--optim', 'sgd']),
       bard(['train', '--resume', join(dir, 'nothing.ckpt.npz'), '--hidden', '50']),
@@ -147,7 +147,10 @@ describe('bard train', () => {
       bard(['train', '--data', data, '--out', 'x.npz', '--weight-drop', '-0.1', '--steps', '1']),
       bard(['train', '--data', data, '--out', 'x.npz', '--init-from', 'missing.npz', '--steps', '1']),
       bard(['train', '--data', data, '--out', 'x.npz', '--init-from', join(REPO, 'snapshots/bard.npz'), '--hidden', '24', '--steps', '1']),
+      bard(['train', '--data', data, '--out', 'x.npz', '--norm-stabiliser', 'strong', '--steps', '1']),
     ]);
+    expect(stabiliser.code).toBe(2);
+    expect(stabiliser.stderr).toMatch(/norm stabiliser must be a number from 0 to 1000/);
     expect(noStart.code).toBe(2);
     expect(noStart.stderr).toMatch(/--init-from: .*missing\.npz/);
     expect(otherVocab.code).toBe(2);
