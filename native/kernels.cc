@@ -257,6 +257,201 @@ napi_value Memory(napi_env env, napi_callback_info info) {
   return out;
 }
 
+
+// ---------------------------------------------------------------------------------------------
+// The training step's elementwise work outside the kernels (src/train: Adam, the moving average, weight drop and the
+// dropout masks), on JS typed arrays in place. The same float64 operations in the same order as the JS loops they
+// replace (-ffp-contract=off: no fused multiply-adds), so the results are the same bits; the compiler vectorises
+// them for the widest instruction set the CPU has (target_clones).
+
+#define ELEMENTWISE __attribute__((target_clones("avx512f", "avx2", "default")))
+
+ELEMENTWISE void adamLoop(double* theta, const double* g, double* m, double* v, size_t n, double lr, double beta1, double beta2,
+                          double eps, double c1, double c2, double wd) {
+  for (size_t i = 0; i < n; i++) {
+    m[i] = beta1 * m[i] + (1 - beta1) * g[i];
+    v[i] = beta2 * v[i] + (1 - beta2) * g[i] * g[i];
+    const double mhat = m[i] / c1;
+    const double vhat = v[i] / c2;
+    theta[i] -= lr * (mhat / (std::sqrt(vhat) + eps) + wd * theta[i]);
+  }
+}
+
+ELEMENTWISE void emaLoop(double* avg, const double* x, size_t n, double d) {
+  for (size_t i = 0; i < n; i++) avg[i] = d * avg[i] + (1 - d) * x[i];
+}
+
+ELEMENTWISE void maskLoop(double* dst, const double* src, const float* mask, size_t n) {
+  for (size_t i = 0; i < n; i++) dst[i] = src[i] * (double)mask[i];
+}
+
+// mulberry32 (src/rnn/rng.ts) as fillDropoutMask in src/train/dropout.ts draws it: one 32-bit draw decides two entries.
+// Its state after j draws is seed + j·0x6d2b79f5, so each draw is computed from its index and the loop vectorises.
+ELEMENTWISE void dropoutLoop(float* mask, size_t n, uint32_t threshold, float keep, uint32_t seed) {
+  const size_t pairs = n / 2;
+  for (size_t j = 0; j < pairs; j++) {
+    uint32_t t = seed + (uint32_t)(j + 1) * 0x6d2b79f5u;
+    t = (t ^ (t >> 15)) * (t | 1u);
+    t ^= t + (t ^ (t >> 7)) * (t | 61u);
+    t = t ^ (t >> 14);
+    mask[2 * j] = (t & 0xffffu) < threshold ? 0.0f : keep;
+    mask[2 * j + 1] = (t >> 16) < threshold ? 0.0f : keep;
+  }
+  if (n % 2) {
+    uint32_t t = seed + (uint32_t)(pairs + 1) * 0x6d2b79f5u;
+    t = (t ^ (t >> 15)) * (t | 1u);
+    t ^= t + (t ^ (t >> 7)) * (t | 61u);
+    t = t ^ (t >> 14);
+    mask[n - 1] = (t & 0xffffu) < threshold ? 0.0f : keep;
+  }
+}
+
+// min-char-rnn's clip to [−limit, limit] (src/rnn/optim.ts's clipGradients); NaN stays NaN, as there.
+ELEMENTWISE void clipLoop(double* g, size_t n, double limit) {
+  for (size_t i = 0; i < n; i++) {
+    const double v = g[i];
+    g[i] = v > limit ? limit : (v < -limit ? -limit : v);
+  }
+}
+
+// clip(g, limit): in place.
+napi_value Clip(napi_env env, napi_callback_info info);
+
+// s + Σ a[i]², summed one element after another as JS sums (the same bits; a sum in lanes would round otherwise).
+double sumSquaresLoop(const double* a, size_t n, double s) {
+  for (size_t i = 0; i < n; i++) s += a[i] * a[i];
+  return s;
+}
+
+ELEMENTWISE void scaleLoop(double* a, size_t n, double k) {
+  for (size_t i = 0; i < n; i++) a[i] *= k;
+}
+
+// A typed array argument of the expected type: its data and length, or a thrown TypeError.
+template <typename T>
+bool typedArg(napi_env env, napi_value value, napi_typedarray_type want, T** data, size_t* length) {
+  bool is = false;
+  napi_typedarray_type type;
+  void* ptr = nullptr;
+  if (napi_is_typedarray(env, value, &is) != napi_ok || !is ||
+      napi_get_typedarray_info(env, value, &type, length, &ptr, nullptr, nullptr) != napi_ok || type != want) {
+    napi_throw_type_error(env, nullptr, want == napi_float64_array ? "bard native elementwise: expected a Float64Array"
+                                                                   : "bard native elementwise: expected a Float32Array");
+    return false;
+  }
+  *data = (T*)ptr;
+  return true;
+}
+
+bool numberArgs(napi_env env, const napi_value* argv, size_t from, size_t count, double* out) {
+  for (size_t i = 0; i < count; i++) {
+    if (napi_get_value_double(env, argv[from + i], &out[i]) != napi_ok) {
+      napi_throw_type_error(env, nullptr, "bard native elementwise: arguments must be numbers");
+      return false;
+    }
+  }
+  return true;
+}
+
+bool sameLength(napi_env env, size_t a, size_t b) {
+  if (a == b) return true;
+  napi_throw_range_error(env, nullptr, "bard native elementwise: arrays of different lengths");
+  return false;
+}
+
+// adam(theta, g, m, v, lr, beta1, beta2, eps, c1, c2, weightDecay): src/train/optimizers.ts's Adam on one array.
+napi_value Adam(napi_env env, napi_callback_info info) {
+  size_t argc = 11;
+  napi_value argv[11];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  double *theta, *g, *m, *v, x[7];
+  size_t n, ng, nm, nv;
+  if (argc < 11 || !typedArg(env, argv[0], napi_float64_array, &theta, &n) || !typedArg(env, argv[1], napi_float64_array, &g, &ng) ||
+      !typedArg(env, argv[2], napi_float64_array, &m, &nm) || !typedArg(env, argv[3], napi_float64_array, &v, &nv) ||
+      !sameLength(env, n, ng) || !sameLength(env, n, nm) || !sameLength(env, n, nv) || !numberArgs(env, argv, 4, 7, x))
+    return nullptr;
+  adamLoop(theta, g, m, v, n, x[0], x[1], x[2], x[3], x[4], x[5], x[6]);
+  return nullptr;
+}
+
+// ema(avg, x, d): avg = d·avg + (1 − d)·x (src/train/average.ts).
+napi_value Ema(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  double *avg, *x, d;
+  size_t n, nx;
+  if (argc < 3 || !typedArg(env, argv[0], napi_float64_array, &avg, &n) || !typedArg(env, argv[1], napi_float64_array, &x, &nx) ||
+      !sameLength(env, n, nx) || !numberArgs(env, argv, 2, 1, &d))
+    return nullptr;
+  emaLoop(avg, x, n, d);
+  return nullptr;
+}
+
+// mask(dst, src, mask): dst = src ⊙ mask, a Float32Array mask (src/train/weight-drop.ts); dst may be src.
+napi_value Mask(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  double *dst, *src;
+  float* mask;
+  size_t n, ns, nm;
+  if (argc < 3 || !typedArg(env, argv[0], napi_float64_array, &dst, &n) || !typedArg(env, argv[1], napi_float64_array, &src, &ns) ||
+      !typedArg(env, argv[2], napi_float32_array, &mask, &nm) || !sameLength(env, n, ns) || !sameLength(env, n, nm))
+    return nullptr;
+  maskLoop(dst, src, mask, n);
+  return nullptr;
+}
+
+napi_value Clip(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  double *g, limit;
+  size_t n;
+  if (argc < 2 || !typedArg(env, argv[0], napi_float64_array, &g, &n) || !numberArgs(env, argv, 1, 1, &limit)) return nullptr;
+  clipLoop(g, n, limit);
+  return nullptr;
+}
+
+// sumSquares(a, s) → s + Σ a²
+napi_value SumSquares(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  double *a, s;
+  size_t n;
+  if (argc < 2 || !typedArg(env, argv[0], napi_float64_array, &a, &n) || !numberArgs(env, argv, 1, 1, &s)) return nullptr;
+  napi_value out;
+  napi_create_double(env, sumSquaresLoop(a, n, s), &out);
+  return out;
+}
+
+// scale(a, k): a ·= k in place.
+napi_value Scale(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  double *a, k;
+  size_t n;
+  if (argc < 2 || !typedArg(env, argv[0], napi_float64_array, &a, &n) || !numberArgs(env, argv, 1, 1, &k)) return nullptr;
+  scaleLoop(a, n, k);
+  return nullptr;
+}
+
+// dropoutMask(mask, threshold, keep, seed): src/train/dropout.ts's fillDropoutMask.
+napi_value DropoutMask(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  float* mask;
+  size_t n;
+  double x[3];
+  if (argc < 4 || !typedArg(env, argv[0], napi_float32_array, &mask, &n) || !numberArgs(env, argv, 1, 3, x)) return nullptr;
+  dropoutLoop(mask, n, (uint32_t)x[0], (float)x[1], (uint32_t)(int64_t)x[2]);
+  return nullptr;
+}
+
 napi_value Init(napi_env env, napi_value exports) {
   napi_value fn, list;
   napi_create_function(env, "bind", NAPI_AUTO_LENGTH, Bind, nullptr, &fn);
@@ -270,6 +465,17 @@ napi_value Init(napi_env env, napi_value exports) {
     napi_set_element(env, list, (uint32_t)i, name);
   }
   napi_set_named_property(env, exports, "isas", list);
+  napi_value elementwise;
+  napi_create_object(env, &elementwise);
+  const struct {
+    const char* name;
+    napi_callback fn;
+  } ew[] = {{"adam", Adam}, {"ema", Ema}, {"mask", Mask}, {"dropoutMask", DropoutMask}, {"clip", Clip}, {"sumSquares", SumSquares}, {"scale", Scale}};
+  for (const auto& f : ew) {
+    napi_create_function(env, f.name, NAPI_AUTO_LENGTH, f.fn, nullptr, &fn);
+    napi_set_named_property(env, elementwise, f.name, fn);
+  }
+  napi_set_named_property(env, exports, "elementwise", elementwise);
   return exports;
 }
 

@@ -26,6 +26,29 @@ interface NativeAddon {
   bind(buffer: ArrayBuffer, isa?: NativeIsa): ArenaExports;
   /** A zeroed buffer of that many bytes starting on a cache line, which the arena's 64-byte alignment relies on. */
   memory(bytes: number): ArrayBuffer;
+  elementwise: NativeElementwise;
+}
+
+/**
+ * The training step's elementwise work outside the kernels, in place on typed arrays: the same float64 operations in
+ * the same order as the JS loops of src/train (so the same bits), vectorised. Each module keeps its JS loop for
+ * machines without the addon; test/kernels/elementwise.test.ts checks the two agree bit for bit.
+ */
+export interface NativeElementwise {
+  /** Adam on one array (src/train/optimizers.ts); c1, c2 are the bias corrections 1 − β1ᵗ, 1 − β2ᵗ. */
+  adam(theta: Float64Array, g: Float64Array, m: Float64Array, v: Float64Array, lr: number, beta1: number, beta2: number, eps: number, c1: number, c2: number, weightDecay: number): void;
+  /** avg = d·avg + (1 − d)·x */
+  ema(avg: Float64Array, x: Float64Array, d: number): void;
+  /** dst = src ⊙ mask (dst may be src) */
+  mask(dst: Float64Array, src: Float64Array, mask: Float32Array): void;
+  /** fillDropoutMask's draws (src/train/dropout.ts): entry 0 when its 16 bits fall below threshold, else keep. */
+  dropoutMask(mask: Float32Array, threshold: number, keep: number, seed: number): void;
+  /** min-char-rnn's clip of every element to [−limit, limit] */
+  clip(g: Float64Array, limit: number): void;
+  /** s + Σ a², summed in order as a JS loop sums */
+  sumSquares(a: Float64Array, s: number): number;
+  /** a ·= k */
+  scale(a: Float64Array, k: number): void;
 }
 
 let addon: NativeAddon | null | undefined;
@@ -47,6 +70,12 @@ function nativeAddon(): NativeAddon | null {
     }
   }
   return addon;
+}
+
+/** The native elementwise loops, or null when the addon is not built here or BARD_ELEMENTWISE=js (the JS loops serve then). */
+export function nativeElementwise(): NativeElementwise | null {
+  if (process.env.BARD_ELEMENTWISE === 'js') return null;
+  return nativeAddon()?.elementwise ?? null;
 }
 
 /** Why the native kernels are not used ('' when they are). */

@@ -1,3 +1,4 @@
+import { nativeElementwise } from '../kernels/native.ts';
 import { PARAM_NAMES, type Params } from '../rnn/params.ts';
 
 /**
@@ -8,9 +9,11 @@ import { PARAM_NAMES, type Params } from '../rnn/params.ts';
  */
 export function updateAverage(avg: Params, p: Params, decay: number, step: number): void {
   const d = Math.min(decay, (1 + step) / (10 + step));
+  const native = nativeElementwise();
   for (const name of PARAM_NAMES) {
     const a = avg[name];
     const x = p[name];
-    for (let i = 0; i < a.length; i++) a[i] = d * a[i] + (1 - d) * x[i];
+    if (native) native.ema(a, x, d);
+    else for (let i = 0; i < a.length; i++) a[i] = d * a[i] + (1 - d) * x[i];
   }
 }

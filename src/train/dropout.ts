@@ -1,3 +1,5 @@
+import { nativeElementwise } from '../kernels/native.ts';
+
 /**
  * Inverted dropout masks: each entry is 0 with probability p, else 1/(1 − p), so the expected input of
  * the masked layer is unchanged and the model needs no rescaling when it runs without dropout.
@@ -8,6 +10,8 @@
 export function fillDropoutMask(mask: Float32Array, p: number, seed: number): void {
   const threshold = Math.round(p * 65536);
   const keep = threshold >= 65536 ? 0 : 65536 / (65536 - threshold);
+  const native = nativeElementwise();
+  if (native) return native.dropoutMask(mask, threshold, keep, seed);
   let state = seed | 0;
   for (let i = 0; i < mask.length; i += 2) {
     let t = (state = (state + 0x6d2b79f5) | 0);

@@ -1,3 +1,4 @@
+import { nativeElementwise } from '../kernels/native.ts';
 import { adagradUpdate } from '../rnn/optim.ts';
 import { PARAM_NAMES, zerosLike, type Params } from '../rnn/params.ts';
 import type { TrainConfig } from './config.ts';
@@ -64,12 +65,18 @@ export class Adam implements Optimizer {
     this.t += 1;
     const c1 = 1 - beta1 ** this.t;
     const c2 = 1 - beta2 ** this.t;
+    const native = nativeElementwise();
     for (const name of PARAM_NAMES) {
       const theta = p[name];
       const d = g[name];
       const m = this.m[name];
       const v = this.v[name];
       const wd = name === 'bh' || name === 'by' ? 0 : weightDecay;
+      // The same operations, vectorised, where the native addon is built.
+      if (native) {
+        native.adam(theta, d, m, v, lr, beta1, beta2, eps, c1, c2, wd);
+        continue;
+      }
       for (let i = 0; i < theta.length; i++) {
         m[i] = beta1 * m[i] + (1 - beta1) * d[i];
         v[i] = beta2 * v[i] + (1 - beta2) * d[i] * d[i];

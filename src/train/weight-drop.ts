@@ -1,3 +1,4 @@
+import { nativeElementwise } from '../kernels/native.ts';
 import type { Params } from '../rnn/params.ts';
 import { fillDropoutMask } from './dropout.ts';
 
@@ -28,7 +29,9 @@ export class WeightDrop {
     const { mask, dropped } = this;
     fillDropoutMask(mask, this.p, seed);
     const W = params.Whh;
-    for (let i = 0; i < W.length; i++) dropped[i] = W[i] * mask[i];
+    const native = nativeElementwise();
+    if (native) native.mask(dropped, W, mask);
+    else for (let i = 0; i < W.length; i++) dropped[i] = W[i] * mask[i];
     return { ...params, Whh: dropped };
   }
 
@@ -36,6 +39,8 @@ export class WeightDrop {
   maskGradient(grads: Params): void {
     const { mask } = this;
     const g = grads.Whh;
-    for (let i = 0; i < g.length; i++) g[i] *= mask[i];
+    const native = nativeElementwise();
+    if (native) native.mask(g, g, mask);
+    else for (let i = 0; i < g.length; i++) g[i] *= mask[i];
   }
 }
