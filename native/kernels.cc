@@ -257,10 +257,9 @@ napi_value Memory(napi_env env, napi_callback_info info) {
   return out;
 }
 
-
 // ---------------------------------------------------------------------------------------------
-// The training step's elementwise work outside the kernels (src/train: Adam, the moving average, weight drop and the
-// dropout masks), on JS typed arrays in place. The same float64 operations in the same order as the JS loops they
+// The training step's elementwise work outside the kernels (src/train: Adam, the moving average, clipping, weight drop
+// and the dropout masks), on JS typed arrays in place. The same float64 operations in the same order as the JS loops they
 // replace (-ffp-contract=off: no fused multiply-adds), so the results are the same bits; the compiler vectorises
 // them for the widest instruction set the CPU has (target_clones).
 
@@ -313,9 +312,6 @@ ELEMENTWISE void clipLoop(double* g, size_t n, double limit) {
     g[i] = v > limit ? limit : (v < -limit ? -limit : v);
   }
 }
-
-// clip(g, limit): in place.
-napi_value Clip(napi_env env, napi_callback_info info);
 
 // s + Σ a[i]², summed one element after another as JS sums (the same bits; a sum in lanes would round otherwise).
 double sumSquaresLoop(const double* a, size_t n, double s) {
@@ -403,6 +399,7 @@ napi_value Mask(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// clip(g, limit): in place.
 napi_value Clip(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2];
