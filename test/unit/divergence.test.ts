@@ -30,6 +30,21 @@ describe('DivergenceWatch', () => {
     expect(step).toBeLessThan(50 * 218);
   });
 
+  it('says so when the loss drifts up slowly (the shape of H = 768 at lr 0.0015 on the faster trainer), never 0.3 above its lowest', () => {
+    // Falls to 1.62, flat for 300 points, then creeps up 0.17 over 400 points.
+    const drifting = curve(1000, (i) => (i < 300 ? 1.62 + 1.5 * Math.exp(-i / 30) : i < 600 ? 1.62 : 1.62 + Math.min(0.17, (i - 600) * 0.000425)));
+    const said = warnings(new DivergenceWatch(), drifting);
+    expect(said).toHaveLength(1);
+    expect(said[0]).toMatch(/^warning: step \d+: the training loss has drifted up from 1\.6\d\d to 1\.6\d\d nats\/char \(the median of 40 points\)/);
+    const step = Number(/step (\d+)/.exec(said[0])![1]);
+    // Early in the climb (0.05 is reached 118 points in; the lowest median sits about 0.02 below the flat part by noise),
+    // long before the climb's end at point 1000.
+    expect(step).toBeGreaterThan(50 * 630);
+    expect(step).toBeLessThan(50 * 760);
+    // A curve that flattens with the same noise and never climbs: nothing.
+    expect(warnings(new DivergenceWatch(), curve(1000, (i) => 1.62 + 1.5 * Math.exp(-i / 30), 7))).toEqual([]);
+  });
+
   it('a single spike is not a divergence', () => {
     const spiky = curve(300, (i) => (i === 150 || i === 151 ? 3.5 : 1.6));
     expect(warnings(new DivergenceWatch(), spiky)).toEqual([]);
