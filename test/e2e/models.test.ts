@@ -78,7 +78,7 @@ describe.each(FRONT_DOORS)('many models in one bot, through the %s front door', 
     for (const c of choices) expect([...c.name].length).toBeLessThanOrEqual(100);
     expect(choices).toEqual([
       { name: 'char-rnn-snapshot · H 250', value: 'char-rnn-snapshot' },
-      { name: 'bard-h768 · H 768 · loss 1.520', value: 'bard-h768' },
+      { name: 'bard-h768 · H 768 · loss 1.503', value: 'bard-h768' },
       { name: 'ghost · H 250', value: 'ghost' },
     ]);
     const typed = fake.injectAutocomplete({ name: 'why-colon', focused: { name: 'model', value: 'BARD' } });
@@ -105,7 +105,7 @@ describe.each(FRONT_DOORS)('many models in one bot, through the %s front door', 
     expect(hot.continuation).toBe(complete(ours, { prompt: 'ROMEO:', temp: 0.75, length: 120, seed: seedOf(hot.footer) }).continuation);
 
     const unknown = fake.injectSlashCommand({ name: 'bard', options: { prompt: 'ROMEO:', model: 'bard-h9000' } });
-    expect(await ephemeral(unknown.id)).toBe('There is no model `bard-h9000`. Models: `char-rnn-snapshot` (H 250), `bard-h768` (H 768, loss 1.520), `ghost` (H 250).');
+    expect(await ephemeral(unknown.id)).toBe('There is no model `bard-h9000`. Models: `char-rnn-snapshot` (H 250), `bard-h768` (H 768, loss 1.503), `ghost` (H 250).');
   });
 
   it('a blind round across two models: entries labelled without models or temperatures, then the reveal says which wrote which', async () => {
