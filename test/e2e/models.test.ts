@@ -148,7 +148,7 @@ describe.each(FRONT_DOORS)('many models in one bot, through the %s front door', 
     const list = fake.injectSlashCommand({ name: 'bard-models', channelId });
     const text = await ephemeral(list.id);
     expect(text).toMatch(/^Bard serves 3 models/);
-    expect(text).toMatch(/\*\*bard-h768\*\* \(default here\) · H 768 · 65 characters · trained on 87\.6M characters · validation loss 1\.5205 nats\/char · file bard\.npz · hash [0-9a-f]{12}/);
+    expect(text).toMatch(/\*\*bard-h768\*\* \(default here\) · H 768 · 65 characters · trained on 97\.7M characters · validation loss 1\.5027 nats\/char · file bard\.npz · hash [0-9a-f]{12}/);
     expect(text).toMatch(/\*\*char-rnn-snapshot\*\* · H 250 · 62 characters · no validation loss recorded/);
     const shown = fake.injectSlashCommand({ name: 'bard-models', options: { public: true }, channelId });
     const [pub] = await fake.waitUntil(() => (fake.messagesFor(shown.id).length ? fake.messagesFor(shown.id) : null), 5000);
