@@ -399,26 +399,27 @@ napi_value Mask(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
-// clip(g, limit): in place.
-napi_value Clip(napi_env env, napi_callback_info info) {
+// The arguments (a: Float64Array, x: number) of clip, sumSquares and scale.
+bool arrayAndNumber(napi_env env, napi_callback_info info, double** a, size_t* n, double* x) {
   size_t argc = 2;
   napi_value argv[2];
   napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  return argc >= 2 && typedArg(env, argv[0], napi_float64_array, a, n) && numberArgs(env, argv, 1, 1, x);
+}
+
+// clip(g, limit): in place.
+napi_value Clip(napi_env env, napi_callback_info info) {
   double *g, limit;
   size_t n;
-  if (argc < 2 || !typedArg(env, argv[0], napi_float64_array, &g, &n) || !numberArgs(env, argv, 1, 1, &limit)) return nullptr;
-  clipLoop(g, n, limit);
+  if (arrayAndNumber(env, info, &g, &n, &limit)) clipLoop(g, n, limit);
   return nullptr;
 }
 
 // sumSquares(a, s) → s + Σ a²
 napi_value SumSquares(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
   double *a, s;
   size_t n;
-  if (argc < 2 || !typedArg(env, argv[0], napi_float64_array, &a, &n) || !numberArgs(env, argv, 1, 1, &s)) return nullptr;
+  if (!arrayAndNumber(env, info, &a, &n, &s)) return nullptr;
   napi_value out;
   napi_create_double(env, sumSquaresLoop(a, n, s), &out);
   return out;
@@ -426,13 +427,9 @@ napi_value SumSquares(napi_env env, napi_callback_info info) {
 
 // scale(a, k): a ·= k in place.
 napi_value Scale(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
   double *a, k;
   size_t n;
-  if (argc < 2 || !typedArg(env, argv[0], napi_float64_array, &a, &n) || !numberArgs(env, argv, 1, 1, &k)) return nullptr;
-  scaleLoop(a, n, k);
+  if (arrayAndNumber(env, info, &a, &n, &k)) scaleLoop(a, n, k);
   return nullptr;
 }
 
