@@ -146,7 +146,8 @@ describe('the HTTP interactions endpoint under forged, malformed and replayed re
     for (const [what, got, want] of results) expect(got, what).toBe(want);
 
     expect(await queue.getJobCounts()).toEqual(countsBefore);
-    expect((await keysUnderPrefix()).sort()).toEqual(keysBefore);
+    // No new key (a worker's own stalled-check lock may expire meanwhile: keys may go, none may come).
+    expect((await keysUnderPrefix()).filter((k) => !keysBefore.includes(k))).toEqual([]);
     const lines = [...web.out, ...web.err];
     expect(lines.filter((l) => l.includes(MARKER))).toEqual([]);
     expect(await metric('bard_web_rejected_total', 'reason="signature_mismatch"')).toBeGreaterThanOrEqual(6);
