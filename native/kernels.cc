@@ -407,11 +407,12 @@ bool arrayAndNumber(napi_env env, napi_callback_info info, double** a, size_t* n
   return argc >= 2 && typedArg(env, argv[0], napi_float64_array, a, n) && numberArgs(env, argv, 1, 1, x);
 }
 
-// clip(g, limit): in place.
-napi_value Clip(napi_env env, napi_callback_info info) {
-  double *g, limit;
+// clip(g, limit) and scale(a, k): a loop over one Float64Array in place, with one number.
+template <void (*Loop)(double*, size_t, double)>
+napi_value InPlace(napi_env env, napi_callback_info info) {
+  double *a, x;
   size_t n;
-  if (arrayAndNumber(env, info, &g, &n, &limit)) clipLoop(g, n, limit);
+  if (arrayAndNumber(env, info, &a, &n, &x)) Loop(a, n, x);
   return nullptr;
 }
 
@@ -423,14 +424,6 @@ napi_value SumSquares(napi_env env, napi_callback_info info) {
   napi_value out;
   napi_create_double(env, sumSquaresLoop(a, n, s), &out);
   return out;
-}
-
-// scale(a, k): a ·= k in place.
-napi_value Scale(napi_env env, napi_callback_info info) {
-  double *a, k;
-  size_t n;
-  if (arrayAndNumber(env, info, &a, &n, &k)) scaleLoop(a, n, k);
-  return nullptr;
 }
 
 // dropoutMask(mask, threshold, keep, seed): src/train/dropout.ts's fillDropoutMask.
@@ -464,7 +457,7 @@ napi_value Init(napi_env env, napi_value exports) {
   const struct {
     const char* name;
     napi_callback fn;
-  } ew[] = {{"adam", Adam}, {"ema", Ema}, {"mask", Mask}, {"dropoutMask", DropoutMask}, {"clip", Clip}, {"sumSquares", SumSquares}, {"scale", Scale}};
+  } ew[] = {{"adam", Adam}, {"ema", Ema}, {"mask", Mask}, {"dropoutMask", DropoutMask}, {"clip", InPlace<clipLoop>}, {"sumSquares", SumSquares}, {"scale", InPlace<scaleLoop>}};
   for (const auto& f : ew) {
     napi_create_function(env, f.name, NAPI_AUTO_LENGTH, f.fn, nullptr, &fn);
     napi_set_named_property(env, elementwise, f.name, fn);
