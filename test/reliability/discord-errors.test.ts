@@ -152,8 +152,10 @@ describe('Discord REST errors while a worker posts', () => {
     fake.on('request', expire);
     const channelId = fake.channels.bard.id;
     await until(async () => (await jobState(ix)) === 'completed', 20_000, 'the job to complete');
-    const tried = edits(ix);
-    expect(tried.map((r) => [r.status, r.response?.code])).toEqual([[401, 50027]]);
+    const tried = edits(ix).map((r) => [r.status, r.response?.code]);
+    // Under load the first edit can beat the deferral to the fake (404 10015, retried by design until it lands).
+    expect(tried.at(-1)).toEqual([401, 50027]);
+    expect(tried.slice(0, -1).every(([status, code]) => status === 404 && code === 10015)).toBe(true);
     const m = fake.channelMessages(channelId).find((x) => x.content.includes('MACBETH: tomorrow, and tomorrow'));
     expect(m).toBeDefined();
   });
