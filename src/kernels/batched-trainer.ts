@@ -21,6 +21,8 @@
  *            [(b*T + t)*H + j]), each 0 or 1/(1−p): y_t = Why (h_t ⊙ mask_t) + by. The recurrence is not dropped.
  *   normBeta optional β of the norm stabiliser (src/train/norm-stabiliser.ts): its gradient joins grads, and
  *            its value is returned as `penalty` (loss stays the cross-entropy alone).
+ *   into     optional Params32 for the gradients instead of fresh arrays (a caller that copies them on each step
+ *            saves allocating 4(HV + H² + VH) bytes; the parallel trainer's worker writes straight to shared memory).
  *
  * Stream b's loss and gradients are those of lossFun(params, inputs[b], targets[b], hprev[b]) computed in
  * float32 (test/kernels/batched-trainer.test.ts checks them against the float64 reference).
@@ -30,7 +32,7 @@
  * worker thread (same synchronous call; the caller blocks until both halves are done). Call
  * trainer.close() when done with it (the worker is unref'd, so a forgotten one does not hold the process).
  */
-import { allocWeights, type Params32, type ParamsLike, type WeightPtrs, writeWeights } from './layout.ts';
+import { allocWeights, type Params32, type ParamsLike, type WeightPtrs, writeWeights, zeroParams32 } from './layout.ts';
 import { copyIndexBatch } from './index-batch.ts';
 import { normStabiliser } from '../train/norm-stabiliser.ts';
 import { ParallelBatchedTrainer } from './parallel-trainer.ts';
@@ -54,7 +56,7 @@ export interface BatchedTrainer {
   readonly V: number;
   readonly B: number;
   readonly T: number;
-  lossAndGrads(params: ParamsLike, inputs: IndexBatch, targets: IndexBatch, hprev: ArrayLike<number>, mask?: ArrayLike<number>, normBeta?: number): BatchedLoss;
+  lossAndGrads(params: ParamsLike, inputs: IndexBatch, targets: IndexBatch, hprev: ArrayLike<number>, mask?: ArrayLike<number>, normBeta?: number, into?: Params32): BatchedLoss;
   /** Releases worker threads, if any. */
   close(): Promise<unknown>;
 }
@@ -147,8 +149,9 @@ class KernelBatchedTrainer implements BatchedTrainer {
     return Promise.resolve();
   }
 
-  lossAndGrads(params: ParamsLike, inputs: IndexBatch, targets: IndexBatch, hprev: ArrayLike<number>, mask?: ArrayLike<number>, normBeta = 0): BatchedLoss {
+  lossAndGrads(params: ParamsLike, inputs: IndexBatch, targets: IndexBatch, hprev: ArrayLike<number>, mask?: ArrayLike<number>, normBeta = 0, into?: Params32): BatchedLoss {
     const { H, V, B, T, w } = this;
+    if (into && (into.H !== H || into.V !== V)) throw new Error(`the gradients' arrays are for H=${into.H}, V=${into.V} but the kernels were built for H=${H}, V=${V}`);
     const { Hp, Vp } = w;
     const m = this.arena.f32();
     const mi = this.arena.i32();
@@ -175,15 +178,9 @@ class KernelBatchedTrainer implements BatchedTrainer {
     );
 
     // Back to min-char-rnn's layout.
-    const grads: Params32 = {
-      H,
-      V,
-      Wxh: new Float32Array(H * V),
-      Whh: new Float32Array(H * H),
-      Why: new Float32Array(V * H),
-      bh: m.slice(this.dbh >> 2, (this.dbh >> 2) + H),
-      by: m.slice(this.dby >> 2, (this.dby >> 2) + V),
-    };
+    const grads = into ?? zeroParams32(H, V);
+    grads.bh.set(m.subarray(this.dbh >> 2, (this.dbh >> 2) + H));
+    grads.by.set(m.subarray(this.dby >> 2, (this.dby >> 2) + V));
     const dWhh = this.dWhh >> 2;
     const dWxhT = this.dWxhT >> 2;
     const dWhy = this.dWhy >> 2;

@@ -22,6 +22,10 @@ export interface Params32 {
   by: Float32Array;
 }
 
+export function zeroParams32(H: number, V: number): Params32 {
+  return { H, V, Wxh: new Float32Array(H * V), Whh: new Float32Array(H * H), Why: new Float32Array(V * H), bh: new Float32Array(H), by: new Float32Array(V) };
+}
+
 export function toParams32(p: ParamsLike): Params32 {
   return {
     H: p.H,

@@ -49,6 +49,12 @@ export interface NativeElementwise {
   sumSquares(a: Float64Array, s: number): number;
   /** a ·= k */
   scale(a: Float64Array, k: number): void;
+  /** dst = src rounded to float32 (what Float32Array.set does, without its slower conversion path) */
+  narrow(dst: Float32Array, src: Float64Array): void;
+  /** a += b in float32 */
+  add(a: Float32Array, b: Float32Array): void;
+  /** dst = src · k in float64 */
+  widen(dst: Float64Array, src: Float32Array, k: number): void;
 }
 
 let addon: NativeAddon | null | undefined;

@@ -1,8 +1,8 @@
 import { Worker } from 'node:worker_threads';
 import type { BatchedLoss, BatchedTrainer, IndexBatch } from './batched-trainer.ts';
 import { copyIndexBatch } from './index-batch.ts';
-import type { NativeIsa, KernelBackend } from './native.ts';
-import type { ParamsLike } from './layout.ts';
+import { type NativeIsa, type KernelBackend, nativeElementwise } from './native.ts';
+import type { Params32, ParamsLike } from './layout.ts';
 import { allocShared, CTL, type SharedBatch, sharedViews } from './shared-batch.ts';
 
 const START_TIMEOUT_MS = 60_000;
@@ -40,13 +40,18 @@ export class ParallelBatchedTrainer implements BatchedTrainer {
     this.worker.unref();
   }
 
-  lossAndGrads(params: ParamsLike, inputs: IndexBatch, targets: IndexBatch, hprev: ArrayLike<number>, mask?: ArrayLike<number>, normBeta = 0): BatchedLoss {
+  lossAndGrads(params: ParamsLike, inputs: IndexBatch, targets: IndexBatch, hprev: ArrayLike<number>, mask?: ArrayLike<number>, normBeta = 0, into?: Params32): BatchedLoss {
     const { H, V, B, T, v, split } = this;
     if (params.H !== H || params.V !== V) throw new Error(`parameters are H=${params.H}, V=${params.V} but the kernels were built for H=${H}, V=${V}`);
     if (hprev.length !== B * H) throw new RangeError(`hprev has ${hprev.length} entries, expected B*H = ${B * H}`);
     copyIndexBatch(inputs, v.inputs, 0, T, 1, B, T, V, 'inputs');
     copyIndexBatch(targets, v.targets, 0, T, 1, B, T, V, 'targets');
-    for (const name of ['Wxh', 'Whh', 'Why', 'bh', 'by'] as const) v.params[name].set(params[name]);
+    const native = nativeElementwise();
+    for (const name of ['Wxh', 'Whh', 'Why', 'bh', 'by'] as const) {
+      const src = params[name];
+      if (native && src instanceof Float64Array) native.narrow(v.params[name], src);
+      else v.params[name].set(src);
+    }
     v.hprev.set(hprev);
     if (mask && mask.length !== B * T * H) throw new RangeError(`mask has ${mask.length} entries, expected B*T*H = ${B * T * H}`);
     if (mask) v.mask.set(mask);
@@ -58,7 +63,8 @@ export class ParallelBatchedTrainer implements BatchedTrainer {
     Atomics.store(v.ctl, CTL.request, seq);
     Atomics.notify(v.ctl, CTL.request);
     const sharedParams = { H, V, Wxh: v.params.Wxh, Whh: v.params.Whh, Why: v.params.Why, bh: v.params.bh, by: v.params.by };
-    const r = this.own.lossAndGrads(sharedParams, v.inputs.subarray(0, split * T), v.targets.subarray(0, split * T), v.hprev.subarray(0, split * H), mask && v.mask.subarray(0, split * T * H), normBeta);
+    // This thread's gradients, to which the worker's are added.
+    const r = this.own.lossAndGrads(sharedParams, v.inputs.subarray(0, split * T), v.targets.subarray(0, split * T), v.hprev.subarray(0, split * H), mask && v.mask.subarray(0, split * T * H), normBeta, into);
     while (Atomics.load(v.ctl, CTL.done) !== seq) {
       if (Atomics.wait(v.ctl, CTL.done, seq - 1, START_TIMEOUT_MS) === 'timed-out') throw new Error('training worker thread did not answer');
     }
@@ -68,7 +74,8 @@ export class ParallelBatchedTrainer implements BatchedTrainer {
     for (const name of ['Wxh', 'Whh', 'Why', 'bh', 'by'] as const) {
       const a = g[name];
       const b = v.out[name];
-      for (let i = 0; i < a.length; i++) a[i] += b[i];
+      if (native) native.add(a, b);
+      else for (let i = 0; i < a.length; i++) a[i] += b[i];
     }
     const h = new Float32Array(B * H);
     h.set(r.h);

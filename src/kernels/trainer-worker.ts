@@ -12,6 +12,8 @@ const v = sharedViews(shared);
 const { H, V, T, part } = shared;
 const trainer = createBatchedTrainer(H, V, part.count, T, { backend: shared.backend, isa: shared.isa });
 const params = { H, V, Wxh: v.params.Wxh, Whh: v.params.Whh, Why: v.params.Why, bh: v.params.bh, by: v.params.by };
+// The gradients go straight to shared memory.
+const grads = { H, V, Wxh: v.out.Wxh, Whh: v.out.Whh, Why: v.out.Why, bh: v.out.bh, by: v.out.by };
 const lo = part.first * T;
 const hi = (part.first + part.count) * T;
 
@@ -24,14 +26,9 @@ for (;;) {
   if (seq < 0) break;
   try {
     const mask = Atomics.load(v.ctl, CTL.masked) ? v.mask.subarray(lo * H, hi * H) : undefined;
-    const r = trainer.lossAndGrads(params, v.inputs.subarray(lo, hi), v.targets.subarray(lo, hi), v.hprev.subarray(part.first * H, (part.first + part.count) * H), mask, v.out.normBeta[0]);
+    const r = trainer.lossAndGrads(params, v.inputs.subarray(lo, hi), v.targets.subarray(lo, hi), v.hprev.subarray(part.first * H, (part.first + part.count) * H), mask, v.out.normBeta[0], grads);
     v.out.loss[0] = r.loss;
     v.out.penalty[0] = r.penalty;
-    v.out.Wxh.set(r.grads.Wxh);
-    v.out.Whh.set(r.grads.Whh);
-    v.out.Why.set(r.grads.Why);
-    v.out.bh.set(r.grads.bh);
-    v.out.by.set(r.grads.by);
     v.out.h.set(r.h);
     Atomics.store(v.ctl, CTL.failed, 0);
   } catch (err) {

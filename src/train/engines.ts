@@ -25,12 +25,15 @@ export async function chooseEngine(name: EngineName, threads: 1 | 2 = 1): Promis
  * kernels: native-f32 or wasm-f32, with x2 for two threads.
  */
 export async function kernelEngine(threads: 1 | 2 = 1): Promise<BatchEngine | null> {
-  const { kernelBackend } = await import('../kernels/native.ts');
+  const { kernelBackend, nativeElementwise } = await import('../kernels/native.ts');
   const backend = kernelBackend();
   if (!backend) return null;
   const { createBatchedTrainer } = await import('../kernels/batched-trainer.ts');
   type Kernel = ReturnType<typeof createBatchedTrainer>;
+  const { zeroParams32 } = await import('../kernels/layout.ts');
   let kernel: Kernel | null = null;
+  // The float32 gradients, kept from step to step (they are widened into the caller's float64 ones at once).
+  let into: ReturnType<typeof zeroParams32> | undefined;
   return {
     name: `${backend === 'native' ? 'native' : 'wasm'}-f32${threads === 2 ? 'x2' : ''}`,
     lossAndGrads(p: Params, inputs: Int32Array, targets: Int32Array, h: Float64Array, grads: Params, B: number, T: number, mask?: Float32Array, normBeta = 0): number {
@@ -38,14 +41,17 @@ export async function kernelEngine(threads: 1 | 2 = 1): Promise<BatchEngine | nu
       if (!kernel || kernel.H !== p.H || kernel.V !== p.V || kernel.B !== B || kernel.T !== T) {
         void kernel?.close(); // a new shape: let the old instance's thread go
         kernel = createBatchedTrainer(p.H, p.V, B, T, { threads, backend });
+        into = zeroParams32(p.H, p.V);
       }
-      const r = kernel.lossAndGrads(p, inputs, targets, h, mask, normBeta);
+      const r = kernel.lossAndGrads(p, inputs, targets, h, mask, normBeta, into);
+      const native = nativeElementwise();
       // The kernel sums over streams; the trainer's contract is the mean (so B = 1 is min-char-rnn).
       const inv = 1 / B;
       for (const name of ['Wxh', 'Whh', 'Why', 'bh', 'by'] as const) {
         const src = r.grads[name];
         const dst = grads[name];
-        for (let i = 0; i < dst.length; i++) dst[i] = src[i] * inv;
+        if (native) native.widen(dst, src, inv);
+        else for (let i = 0; i < dst.length; i++) dst[i] = src[i] * inv;
       }
       h.set(r.h);
       return r.loss;

@@ -10,6 +10,7 @@ import { Adam } from '../../src/train/optimizers.ts';
 import { Trainer } from '../../src/train/trainer.ts';
 import { WeightDrop } from '../../src/train/weight-drop.ts';
 import { makeCorpus } from '../../src/train/data.ts';
+import { kernelEngine } from '../../src/train/engines.ts';
 import { randomParams } from './helpers.ts';
 
 /** Runs `f` with the JS loops (BARD_ELEMENTWISE=js) and again with the native ones, returning both results. */
@@ -110,6 +111,41 @@ describe('the native elementwise loops of a training step give the JS loops’ b
     });
     expectSameBits(js.params, native.params);
     expectSameBits(js.average, native.average);
+  });
+
+  it('the parallel trainer’s traffic: rounding to float32, the sum of two halves, widening with a scale', () => {
+    const ew = nativeElementwise()!;
+    const rng = new Rng(9);
+    const specials = [0, -0, NaN, Infinity, -Infinity, 1e-45, 3.4e38, 3.5e38, -1e-300, 1 + 2 ** -24, 1 + 3 * 2 ** -25];
+    const n = 1001;
+    const x = Float64Array.from({ length: n }, (_, i) => (i < specials.length ? specials[i] : rng.normal() * 10 ** ((i % 7) - 3)));
+    const narrowed = new Float32Array(n);
+    ew.narrow(narrowed, x);
+    expect(narrowed).toEqual(Float32Array.from(x));
+    const a = Float32Array.from(x);
+    const b = Float32Array.from(x, (v, i) => (i % 3 ? rng.normal() : -v));
+    const js = a.slice();
+    for (let i = 0; i < n; i++) js[i] += b[i];
+    ew.add(a, b);
+    expect(a).toEqual(js);
+    const wide = new Float64Array(n);
+    ew.widen(wide, a, 1 / 32);
+    expect(wide).toEqual(Float64Array.from(a, (v) => v * (1 / 32)));
+  });
+
+  it('the two-thread kernel engine takes the same steps with the JS loops and the native ones', async () => {
+    const text = 'Now is the winter of our discontent\nMade glorious summer by this sun of York;\n'.repeat(40);
+    const corpus = makeCorpus(text, { valSplit: 0.1 });
+    const cfg = makeConfig({ hidden: 24, batch: 4, seqLength: 10, optim: 'adam', lr: 0.01, clipNorm: 1, dropout: 0.2, weightDrop: 0.1, seed: 4 });
+    const run = async () => {
+      const t = new Trainer(corpus, cfg, { steps: 20 }, (await kernelEngine(2))!);
+      while (!t.done()) t.trainStep();
+      return t.params;
+    };
+    process.env.BARD_ELEMENTWISE = 'js';
+    const js = await run();
+    delete process.env.BARD_ELEMENTWISE;
+    expectSameBits(js, await run());
   });
 
   it('refuses arrays of the wrong type or of different lengths', () => {
