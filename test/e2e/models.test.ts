@@ -78,7 +78,7 @@ describe.each(FRONT_DOORS)('many models in one bot, through the %s front door', 
     for (const c of choices) expect([...c.name].length).toBeLessThanOrEqual(100);
     expect(choices).toEqual([
       { name: 'char-rnn-snapshot · H 250', value: 'char-rnn-snapshot' },
-      { name: 'bard-h768 · H 768 · loss 1.503', value: 'bard-h768' },
+      { name: 'bard-h768 · H 768 · loss 1.486', value: 'bard-h768' },
       { name: 'ghost · H 250', value: 'ghost' },
     ]);
     const typed = fake.injectAutocomplete({ name: 'why-colon', focused: { name: 'model', value: 'BARD' } });
@@ -105,7 +105,7 @@ describe.each(FRONT_DOORS)('many models in one bot, through the %s front door', 
     expect(hot.continuation).toBe(complete(ours, { prompt: 'ROMEO:', temp: 0.75, length: 120, seed: seedOf(hot.footer) }).continuation);
 
     const unknown = fake.injectSlashCommand({ name: 'bard', options: { prompt: 'ROMEO:', model: 'bard-h9000' } });
-    expect(await ephemeral(unknown.id)).toBe('There is no model `bard-h9000`. Models: `char-rnn-snapshot` (H 250), `bard-h768` (H 768, loss 1.503), `ghost` (H 250).');
+    expect(await ephemeral(unknown.id)).toBe('There is no model `bard-h9000`. Models: `char-rnn-snapshot` (H 250), `bard-h768` (H 768, loss 1.486), `ghost` (H 250).');
   });
 
   it('a blind round across two models: entries labelled without models or temperatures, then the reveal says which wrote which', async () => {
@@ -148,7 +148,7 @@ describe.each(FRONT_DOORS)('many models in one bot, through the %s front door', 
     const list = fake.injectSlashCommand({ name: 'bard-models', channelId });
     const text = await ephemeral(list.id);
     expect(text).toMatch(/^Bard serves 3 models/);
-    expect(text).toMatch(/\*\*bard-h768\*\* \(default here\) · H 768 · 65 characters · trained on 97\.7M characters · validation loss 1\.5027 nats\/char · file bard\.npz · hash [0-9a-f]{12}/);
+    expect(text).toMatch(/\*\*bard-h768\*\* \(default here\) · H 768 · 65 characters · trained on 131\.2M characters · validation loss 1\.4855 nats\/char · file bard\.npz · hash [0-9a-f]{12}/);
     expect(text).toMatch(/\*\*char-rnn-snapshot\*\* · H 250 · 62 characters · no validation loss recorded/);
     const shown = fake.injectSlashCommand({ name: 'bard-models', options: { public: true }, channelId });
     const [pub] = await fake.waitUntil(() => (fake.messagesFor(shown.id).length ? fake.messagesFor(shown.id) : null), 5000);

@@ -93,7 +93,7 @@ describe('npm run play', () => {
     const ours = loadSnapshot(DEFAULT_SNAPSHOT);
     expect(r.out).toContain(`ROMEO:${complete(ours, { prompt: 'ROMEO:', temp: 0.5, length: 60, seed: seeds[1] }).continuation}\n`);
     expect(r.out).toContain('you pressed again · temperature 0.5\n');
-    expect(r.out).toMatch(/\(only you see this\) There is no model nope\. Models: char-rnn-snapshot \(H 250\), bard-h768 \(H 768, loss 1.503\)\./);
+    expect(r.out).toMatch(/\(only you see this\) There is no model nope\. Models: char-rnn-snapshot \(H 250\), bard-h768 \(H 768, loss 1.486\)\./);
     expect(r.out).toMatch(/char-rnn-snapshot \(default here\) · H 250/);
     expect(r.out).toMatch(/The round is over\. The winner is A\.\n {2}A: (char-rnn-snapshot|bard-h768), temperature 0\.8, 1 vote {2}<- winner\n {2}B: (char-rnn-snapshot|bard-h768), temperature 0\.8, 0 votes/);
     expect(r.out).toMatch(/you asked why 'q' is followed by 'u' \(model char-rnn-snapshot\):\nProbability: P\('u'\) after "the q" is 0\.\d{4}\.\nCause: /);

@@ -21,8 +21,8 @@ describe('model registry', () => {
     expect(r.cards.map((c) => c.name)).toEqual(['a-plain', 'tiny-one', 'bard-h768']);
     expect(r.default.card.name).toBe('a-plain');
     expect(r.cards[1]).toMatchObject({ file: 'b-small.npz', H: 7, V: 6, charsTrained: 12345, valLoss: 2.5, vocab: '\n abé:' });
-    expect(r.cards[2]).toMatchObject({ H: 768, V: 65, charsTrained: 97718400 });
-    expect(r.cards[2].valLoss).toBeCloseTo(1.5027, 4);
+    expect(r.cards[2]).toMatchObject({ H: 768, V: 65, charsTrained: 131177600 });
+    expect(r.cards[2].valLoss).toBeCloseTo(1.4855, 4);
     for (const c of r.cards) expect(c.hash).toMatch(/^[0-9a-f]{12}$/);
     expect(new Set(r.cards.map((c) => c.hash)).size).toBe(3);
     expect(r.find('BARD-H768')?.card.name).toBe('bard-h768');
@@ -75,9 +75,9 @@ describe('model registry', () => {
     expect(checkModel(r, '')).toMatchObject({ ok: true, value: { card: { name: 'char-rnn-snapshot' } } });
     const bad = checkModel(r, 'ghost');
     expect(bad.ok).toBe(false);
-    if (!bad.ok) expect(bad.error).toBe('There is no model `ghost`. Models: `char-rnn-snapshot` (H 250), `bard-h768` (H 768, loss 1.503).');
+    if (!bad.ok) expect(bad.error).toBe('There is no model `ghost`. Models: `char-rnn-snapshot` (H 250), `bard-h768` (H 768, loss 1.486).');
     expect(checkModel(r, undefined, 'gone')).toMatchObject({ ok: false, error: expect.stringMatching(/default model `gone` is not served any more/) });
-    expect(modelChoices(r, 'h7')).toEqual([{ name: 'bard-h768 · H 768 · loss 1.503', value: 'bard-h768' }]);
+    expect(modelChoices(r, 'h7')).toEqual([{ name: 'bard-h768 · H 768 · loss 1.486', value: 'bard-h768' }]);
     expect(modelChoices(r, '').map((c) => c.value)).toEqual(['char-rnn-snapshot', 'bard-h768']);
   });
 });
