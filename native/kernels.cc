@@ -324,7 +324,7 @@ ELEMENTWISE void scaleLoop(double* a, size_t n, double k) {
 }
 
 // The parallel trainer's traffic between float64 parameters and float32 kernels (src/kernels/parallel-trainer.ts,
-// src/train/engines.ts): rounding to float32, the sum of two halves' float32 gradients, and widening with a scale.
+// src/train/engines.ts): rounding to float32, the sum of two halves' float32 gradients, and widening to float64 (exact).
 ELEMENTWISE void narrowLoop(float* dst, const double* src, size_t n) {
   for (size_t i = 0; i < n; i++) dst[i] = (float)src[i];
 }
@@ -333,8 +333,8 @@ ELEMENTWISE void addLoop(float* a, const float* b, size_t n) {
   for (size_t i = 0; i < n; i++) a[i] += b[i];
 }
 
-ELEMENTWISE void widenLoop(double* dst, const float* src, size_t n, double k) {
-  for (size_t i = 0; i < n; i++) dst[i] = (double)src[i] * k;
+ELEMENTWISE void widenLoop(double* dst, const float* src, size_t n) {
+  for (size_t i = 0; i < n; i++) dst[i] = (double)src[i];
 }
 
 // A typed array argument of the expected type: its data and length, or a thrown TypeError.
@@ -440,48 +440,17 @@ napi_value SumSquares(napi_env env, napi_callback_info info) {
   return out;
 }
 
-// narrow(dst: Float32Array, src: Float64Array): dst = src rounded to float32.
-napi_value Narrow(napi_env env, napi_callback_info info) {
+// narrow(dst: Float32Array, src: Float64Array), add(a: Float32Array, b: Float32Array) and widen(dst: Float64Array,
+// src: Float32Array): a loop over two arrays of the same length, the first written.
+template <typename A, napi_typedarray_type TA, typename B, napi_typedarray_type TB, void (*Loop)(A*, const B*, size_t)>
+napi_value TwoArrays(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2];
   napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  float* dst;
-  double* src;
-  size_t n, ns;
-  if (argc < 2 || !typedArg(env, argv[0], napi_float32_array, &dst, &n) || !typedArg(env, argv[1], napi_float64_array, &src, &ns) ||
-      !sameLength(env, n, ns))
-    return nullptr;
-  narrowLoop(dst, src, n);
-  return nullptr;
-}
-
-// add(a: Float32Array, b: Float32Array): a += b in float32.
-napi_value Add(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  float *a, *b;
+  A* a;
+  B* b;
   size_t n, nb;
-  if (argc < 2 || !typedArg(env, argv[0], napi_float32_array, &a, &n) || !typedArg(env, argv[1], napi_float32_array, &b, &nb) ||
-      !sameLength(env, n, nb))
-    return nullptr;
-  addLoop(a, b, n);
-  return nullptr;
-}
-
-// widen(dst: Float64Array, src: Float32Array, k): dst = src · k in float64.
-napi_value Widen(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  double* dst;
-  float* src;
-  double k;
-  size_t n, ns;
-  if (argc < 3 || !typedArg(env, argv[0], napi_float64_array, &dst, &n) || !typedArg(env, argv[1], napi_float32_array, &src, &ns) ||
-      !sameLength(env, n, ns) || !numberArgs(env, argv, 2, 1, &k))
-    return nullptr;
-  widenLoop(dst, src, n, k);
+  if (argc >= 2 && typedArg(env, argv[0], TA, &a, &n) && typedArg(env, argv[1], TB, &b, &nb) && sameLength(env, n, nb)) Loop(a, b, n);
   return nullptr;
 }
 
@@ -517,7 +486,8 @@ napi_value Init(napi_env env, napi_value exports) {
     const char* name;
     napi_callback fn;
   } ew[] = {{"adam", Adam}, {"ema", Ema}, {"mask", Mask}, {"dropoutMask", DropoutMask}, {"clip", InPlace<clipLoop>}, {"sumSquares", SumSquares}, {"scale", InPlace<scaleLoop>},
-                {"narrow", Narrow}, {"add", Add}, {"widen", Widen}};
+                {"narrow", TwoArrays<float, napi_float32_array, double, napi_float64_array, narrowLoop>},
+                {"add", TwoArrays<float, napi_float32_array, float, napi_float32_array, addLoop>}, {"widen", TwoArrays<double, napi_float64_array, float, napi_float32_array, widenLoop>}};
   for (const auto& f : ew) {
     napi_create_function(env, f.name, NAPI_AUTO_LENGTH, f.fn, nullptr, &fn);
     napi_set_named_property(env, elementwise, f.name, fn);

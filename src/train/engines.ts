@@ -50,7 +50,11 @@ export async function kernelEngine(threads: 1 | 2 = 1): Promise<BatchEngine | nu
       for (const name of ['Wxh', 'Whh', 'Why', 'bh', 'by'] as const) {
         const src = r.grads[name];
         const dst = grads[name];
-        if (native) native.widen(dst, src, inv);
+        if (native) {
+          // widening is exact, so scaling after it rounds as src[i] * inv does
+          native.widen(dst, src);
+          native.scale(dst, inv);
+        }
         else for (let i = 0; i < dst.length; i++) dst[i] = src[i] * inv;
       }
       h.set(r.h);
