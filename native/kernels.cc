@@ -324,7 +324,7 @@ ELEMENTWISE void scaleLoop(double* a, size_t n, double k) {
 }
 
 // The parallel trainer's traffic between float64 parameters and float32 kernels (src/kernels/parallel-trainer.ts,
-// src/train/engines.ts): rounding to float32, the sum of two halves' float32 gradients, and widening to float64 (exact).
+// src/train/engines.ts): rounding to float32, the sum of two halves' float32 gradients, and widening to float64 with a scale.
 ELEMENTWISE void narrowLoop(float* dst, const double* src, size_t n) {
   for (size_t i = 0; i < n; i++) dst[i] = (float)src[i];
 }
@@ -333,8 +333,8 @@ ELEMENTWISE void addLoop(float* a, const float* b, size_t n) {
   for (size_t i = 0; i < n; i++) a[i] += b[i];
 }
 
-ELEMENTWISE void widenLoop(double* dst, const float* src, size_t n) {
-  for (size_t i = 0; i < n; i++) dst[i] = (double)src[i];
+ELEMENTWISE void widenLoop(double* dst, const float* src, size_t n, double k) {
+  for (size_t i = 0; i < n; i++) dst[i] = (double)src[i] * k;
 }
 
 // A typed array argument of the expected type: its data and length, or a thrown TypeError.
@@ -441,16 +441,22 @@ napi_value SumSquares(napi_env env, napi_callback_info info) {
 }
 
 // narrow(dst: Float32Array, src: Float64Array), add(a: Float32Array, b: Float32Array) and widen(dst: Float64Array,
-// src: Float32Array): a loop over two arrays of the same length, the first written.
-template <typename A, napi_typedarray_type TA, typename B, napi_typedarray_type TB, void (*Loop)(A*, const B*, size_t)>
+// src: Float32Array, k): a loop over two arrays of the same length, the first written, with a number when the loop takes one.
+template <typename A, napi_typedarray_type TA, typename B, napi_typedarray_type TB, auto Loop>
 napi_value TwoArrays(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
+  constexpr bool withNumber = std::is_invocable_v<decltype(Loop), A*, const B*, size_t, double>;
+  size_t argc = 3;
+  napi_value argv[3];
   napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
   A* a;
   B* b;
   size_t n, nb;
-  if (argc >= 2 && typedArg(env, argv[0], TA, &a, &n) && typedArg(env, argv[1], TB, &b, &nb) && sameLength(env, n, nb)) Loop(a, b, n);
+  double k = 0;
+  if (argc < 2 || !typedArg(env, argv[0], TA, &a, &n) || !typedArg(env, argv[1], TB, &b, &nb) || !sameLength(env, n, nb) ||
+      (withNumber && !numberArgs(env, argv, 2, 1, &k)))
+    return nullptr;
+  if constexpr (withNumber) Loop(a, b, n, k);
+  else Loop(a, b, n);
   return nullptr;
 }
 

@@ -53,8 +53,8 @@ export interface NativeElementwise {
   narrow(dst: Float32Array, src: Float64Array): void;
   /** a += b in float32 */
   add(a: Float32Array, b: Float32Array): void;
-  /** dst = src, widened to float64 (exact) */
-  widen(dst: Float64Array, src: Float32Array): void;
+  /** dst = src · k in float64 */
+  widen(dst: Float64Array, src: Float32Array, k: number): void;
 }
 
 let addon: NativeAddon | null | undefined;

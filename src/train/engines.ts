@@ -1,3 +1,4 @@
+import type { Params32 } from '../kernels/layout.ts';
 import type { Params } from '../rnn/params.ts';
 import { referenceEngine, type BatchEngine } from './batch-loss.ts';
 
@@ -33,7 +34,7 @@ export async function kernelEngine(threads: 1 | 2 = 1): Promise<BatchEngine | nu
   const { zeroParams32 } = await import('../kernels/layout.ts');
   let kernel: Kernel | null = null;
   // The float32 gradients, kept from step to step (they are widened into the caller's float64 ones at once).
-  let into: ReturnType<typeof zeroParams32> | undefined;
+  let into: Params32 | undefined;
   return {
     name: `${backend === 'native' ? 'native' : 'wasm'}-f32${threads === 2 ? 'x2' : ''}`,
     lossAndGrads(p: Params, inputs: Int32Array, targets: Int32Array, h: Float64Array, grads: Params, B: number, T: number, mask?: Float32Array, normBeta = 0): number {
@@ -50,11 +51,7 @@ export async function kernelEngine(threads: 1 | 2 = 1): Promise<BatchEngine | nu
       for (const name of ['Wxh', 'Whh', 'Why', 'bh', 'by'] as const) {
         const src = r.grads[name];
         const dst = grads[name];
-        if (native) {
-          // widening is exact, so scaling after it rounds as src[i] * inv does
-          native.widen(dst, src);
-          native.scale(dst, inv);
-        }
+        if (native) native.widen(dst, src, inv);
         else for (let i = 0; i < dst.length; i++) dst[i] = src[i] * inv;
       }
       h.set(r.h);

@@ -113,7 +113,7 @@ describe('the native elementwise loops of a training step give the JS loops’ b
     expectSameBits(js.average, native.average);
   });
 
-  it('the parallel trainer’s traffic: rounding to float32, the sum of two halves, widening to float64', () => {
+  it('the parallel trainer’s traffic: rounding to float32, the sum of two halves, widening to float64 with a scale', () => {
     const ew = nativeElementwise()!;
     const rng = new Rng(9);
     const specials = [0, -0, NaN, Infinity, -Infinity, 1e-45, 3.4e38, 3.5e38, -1e-300, 1 + 2 ** -24, 1 + 3 * 2 ** -25];
@@ -129,8 +129,8 @@ describe('the native elementwise loops of a training step give the JS loops’ b
     ew.add(a, b);
     expect(a).toEqual(js);
     const wide = new Float64Array(n);
-    ew.widen(wide, a);
-    expect(wide).toEqual(Float64Array.from(a));
+    ew.widen(wide, a, 1 / 32);
+    expect(wide).toEqual(Float64Array.from(a, (v) => v * (1 / 32)));
   });
 
   it('the two-thread kernel engine takes the same steps with the JS loops and the native ones', async () => {
@@ -153,5 +153,7 @@ describe('the native elementwise loops of a training step give the JS loops’ b
     expect(() => ew.ema(new Float64Array(3), new Float64Array(4), 0.5)).toThrow(/different lengths/);
     expect(() => ew.mask(new Float64Array(3), new Float64Array(3), new Float64Array(3) as unknown as Float32Array)).toThrow(/Float32Array/);
     expect(() => ew.clip([1, 2] as unknown as Float64Array, 1)).toThrow(/Float64Array/);
+    expect(() => ew.add(new Float32Array(3), new Float32Array(2))).toThrow(/different lengths/);
+    expect(() => ew.widen(new Float64Array(2), new Float32Array(2), undefined as unknown as number)).toThrow(/numbers/);
   });
 });
