@@ -90,6 +90,8 @@ let procs: Proc[] = [];
 let fronts: Proc[] = [];
 let workers: Proc[] = [];
 let nginx: Nginx | null = null;
+/** nginx's master and workers, looked up once per run (a lookup spawns pgrep, which would be charged to the bench's CPU). */
+let nginxPids: number[] = [];
 const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
 let queue: Queue;
 
@@ -174,7 +176,7 @@ async function cpuNow() {
   return {
     front: fronts.map(childCpu),
     workers: workers.map(childCpu),
-    nginx: nginx ? nginx.pids().reduce((sum, pid) => sum + pidCpu(pid), 0) : 0,
+    nginx: nginxPids.reduce((sum, pid) => sum + pidCpu(pid), 0),
     bench_and_fake: (own.user + own.system) / 1e6,
     redis: await redisCpu(),
   };
@@ -194,11 +196,12 @@ async function start(mode: FrontDoor, env: NodeJS.ProcessEnv): Promise<void> {
     fronts = Array.from({ length: REPLICAS }, () => spawnBard('web', env));
     nginx = await Nginx.start(await Promise.all(fronts.map((f) => webPort(f))));
     fake.interactionsUrl = nginx.url;
+    nginxPids = nginx.pids();
   }
   procs = [...fronts, ...workers];
   await Promise.all(ready);
   // Pinned once every process has started its threads (a thread started later inherits its creator's CPUs).
-  for (const pid of [...procs.map((p) => p.child.pid), ...(nginx?.pids() ?? [])]) pin(pid, BARD_CPUS);
+  for (const pid of [...procs.map((p) => p.child.pid), ...nginxPids]) pin(pid, BARD_CPUS);
   pin(process.pid, '0');
 }
 
@@ -206,6 +209,7 @@ async function stop(): Promise<void> {
   await Promise.all(procs.map((p) => p.stop()));
   await nginx?.stop();
   nginx = null;
+  nginxPids = [];
   await queue?.close();
   await fake?.close();
   if (prefix) await cleanPrefix(prefix);
