@@ -12,6 +12,8 @@
  *                             round): train_b32s100 as above, and step_1 / step_32, characters per second of the
  *                             generation step (logits, draw, next state) for one stream and for a batch of 32
  *   kernel_sets_per_cpu_s     the same per CPU-second of this process (less sensitive to other load on the machine)
+ *   fma_peak_gflops[set]      this core's fused multiply-add rate at each native set's vector width (GFLOP/s)
+ *   kernel_sets_peak_share    each native set's matrix arithmetic per CPU-second as a share of that peak
  *   default_kernels           the set everything above runs on (src/kernels/native.ts: measured, never slower)
  *   serve_chars_per_s[n]      n concurrent generations in one worker process through its serving path
  *                             (model thread + continuous-batching scheduler, bench/serve.ts):
@@ -28,7 +30,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createBatchedTrainer } from '../src/kernels/batched-trainer.ts';
-import { availableKernelSets, defaultKernelSet, kernelBackend, type KernelSet, type NativeIsa } from '../src/kernels/native.ts';
+import { availableKernelSets, defaultKernelSet, kernelBackend, nativeFmaPeak, type KernelSet, type NativeIsa } from '../src/kernels/native.ts';
 import { RnnStepKernel } from '../src/kernels/step.ts';
 import { kernelsAvailable, kernelVariant } from '../src/kernels/wasm.ts';
 import { complete } from '../src/rnn/generate.ts';
@@ -189,6 +191,25 @@ for (const [what, table] of [['chars/s', kernelSets], ['chars per CPU-second', k
     console.log(`  ${(s + (s === defaultSet ? ' *' : '')).padEnd(16)}${cols.map((c) => fmt(table[s][c]).padStart(15)).join('')}${ratio}`);
   }
 }
+
+// ---- how close each native set comes to this core's peak: the matrix products' FLOPs per character (6·H·(H + V) for a
+// trained one: forward, and the two backward products; 2·H·(H + V) for a generated one) at its rate per CPU-second,
+// over the FMA rate of its vector width. Elementwise work (tanh, softmax, packing) is not counted, so 100% is out of reach.
+const matrixFlops: Record<string, number> = { train_b32s100: 6 * H * (H + V), step_1: 2 * H * (H + V), step_32: 2 * H * (H + V) };
+const fmaPeak: Record<string, number> = {};
+const peakShare: Record<string, Record<string, number>> = {};
+for (const s of sets.filter((s) => s.startsWith('native-'))) {
+  fmaPeak[s] = nativeFmaPeak(s.slice(7) as NativeIsa)!;
+  peakShare[s] = Object.fromEntries(cols.map((c) => [c, Math.round((kernelSetsPerCpu[s][c] * matrixFlops[c] * 100) / fmaPeak[s]) / 100]));
+}
+if (Object.keys(fmaPeak).length > 0) {
+  console.log(`\nnative kernel sets, matrix GFLOP/s per CPU-second and the share of this core's FMA peak at their width:`);
+  console.log(`  ${'set'.padEnd(16)}${'peak'.padStart(8)}${cols.map((c) => c.padStart(17)).join('')}`);
+  for (const s of Object.keys(fmaPeak)) {
+    const cells = cols.map((c) => `${((kernelSetsPerCpu[s][c] * matrixFlops[c]) / 1e9).toFixed(0)} (${Math.round(peakShare[s][c] * 100)}%)`.padStart(17));
+    console.log(`  ${s.padEnd(16)}${(fmaPeak[s] / 1e9).toFixed(0).padStart(8)}${cells.join('')}`);
+  }
+}
 const batchedWasm = { wall: kernelSets[wasm]?.train_b32s100 ?? batched.wall };
 
 // ---- serving: n concurrent generations through the worker's real serving path (model thread + scheduler)
@@ -214,6 +235,8 @@ console.log(
     serve_chars_per_s: serve,
     kernel_sets: kernelSets,
     kernel_sets_per_cpu_s: kernelSetsPerCpu,
+    fma_peak_gflops: Object.fromEntries(Object.entries(fmaPeak).map(([s, f]) => [s, Math.round(f / 1e8) / 10])),
+    kernel_sets_peak_share: peakShare,
     default_kernels: defaultSet,
   }),
 );

@@ -10,6 +10,7 @@
 #include <immintrin.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
@@ -90,12 +91,13 @@ struct Kernels {
   decltype(&avx2::packedFloats) packedFloats;
   decltype(&avx2::panelFloatsOf) panelFloats;
   decltype(&avx2::packWeights) packStrips;
+  decltype(&avx2::fmaPeak) fmaPeak;
 };
 
 #define KERNELS(ns)                                                                                        \
   {                                                                                                        \
     #ns, ns::trainForward, ns::softmaxLoss, ns::trainBackward, ns::transpose, ns::stepHidden, ns::project, \
-        ns::finishStep, ns::sampleRows, ns::packedFloats, ns::panelFloatsOf, ns::packWeights              \
+        ns::finishStep, ns::sampleRows, ns::packedFloats, ns::panelFloatsOf, ns::packWeights, ns::fmaPeak \
   }
 const Kernels k512 = KERNELS(avx512);
 const Kernels k2 = KERNELS(avx2);
@@ -170,6 +172,17 @@ void Release(napi_env env, void* data, void*) {
   delete b;
 }
 
+const char* const NOT_HERE = "this CPU does not run the instruction set asked for (AVX-512, or AVX2 with FMA)";
+
+// The instruction set a JS string names ('avx512', 'avx2'), or null when this CPU does not run it.
+const Kernels* named(napi_env env, napi_value name) {
+  char isa[16] = "";
+  napi_get_value_string_utf8(env, name, isa, sizeof isa, nullptr);
+  for (const Kernels* k : isas)
+    if (std::strcmp(k->isa, isa) == 0) return k;
+  return nullptr;
+}
+
 // bind(buffer: ArrayBuffer, isa?: string) → the kernels on that buffer (the names of the WASM exports they mirror),
 // with the widest instruction set of this CPU or the one named (tests run each).
 napi_value Bind(napi_env env, napi_callback_info info) {
@@ -184,15 +197,9 @@ napi_value Bind(napi_env env, napi_callback_info info) {
   const Kernels* kernels = isas.empty() ? nullptr : isas[0];
   napi_valuetype type = napi_undefined;
   if (argc > 1) napi_typeof(env, argv[1], &type);
-  if (type == napi_string) {
-    char name[16] = "";
-    napi_get_value_string_utf8(env, argv[1], name, sizeof name, nullptr);
-    kernels = nullptr;
-    for (const Kernels* k : isas)
-      if (std::strcmp(k->isa, name) == 0) kernels = k;
-  }
+  if (type == napi_string) kernels = named(env, argv[1]);
   if (!kernels) {
-    napi_throw_error(env, nullptr, "this CPU does not run the instruction set asked for (AVX-512, or AVX2 with FMA)");
+    napi_throw_error(env, nullptr, NOT_HERE);
     return nullptr;
   }
   Bound* b = new Bound();
@@ -225,6 +232,25 @@ napi_value Bind(napi_env env, napi_callback_info info) {
   }
   napi_add_finalizer(env, obj, b, Release, nullptr, nullptr);
   return obj;
+}
+
+// fmaPeak(isa: string, seconds: number) → floating-point operations per second of that instruction set's fused
+// multiply-adds on this core, measured for about that long.
+napi_value FmaPeak(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  napi_valuetype type = napi_undefined;
+  if (argc > 0) napi_typeof(env, argv[0], &type);
+  const Kernels* kernels = type == napi_string ? named(env, argv[0]) : nullptr;
+  double seconds = 0;
+  if (!kernels || argc < 2 || napi_get_value_double(env, argv[1], &seconds) != napi_ok || !(seconds > 0 && seconds <= 10)) {
+    napi_throw_error(env, nullptr, kernels ? "fmaPeak expects a duration in seconds (0 < s ≤ 10)" : NOT_HERE);
+    return nullptr;
+  }
+  napi_value out;
+  napi_create_double(env, kernels->fmaPeak(seconds), &out);
+  return out;
 }
 
 void FreeAligned(napi_env, void* data, void*) { std::free(data); }
@@ -479,6 +505,8 @@ napi_value Init(napi_env env, napi_value exports) {
   napi_set_named_property(env, exports, "bind", fn);
   napi_create_function(env, "memory", NAPI_AUTO_LENGTH, Memory, nullptr, &fn);
   napi_set_named_property(env, exports, "memory", fn);
+  napi_create_function(env, "fmaPeak", NAPI_AUTO_LENGTH, FmaPeak, nullptr, &fn);
+  napi_set_named_property(env, exports, "fmaPeak", fn);
   napi_create_array_with_length(env, isas.size(), &list);
   for (size_t i = 0; i < isas.size(); i++) {
     napi_value name;

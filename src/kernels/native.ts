@@ -26,6 +26,8 @@ interface NativeAddon {
   bind(buffer: ArrayBuffer, isa?: NativeIsa): ArenaExports;
   /** A zeroed buffer of that many bytes starting on a cache line, which the arena's 64-byte alignment relies on. */
   memory(bytes: number): ArrayBuffer;
+  /** Floating-point operations per second of that instruction set's fused multiply-adds on this core, measured for about `seconds`. */
+  fmaPeak(isa: NativeIsa, seconds: number): number;
   elementwise: NativeElementwise;
 }
 
@@ -92,6 +94,14 @@ export function nativeUnavailableReason(): string {
 /** The instruction sets the native kernels run here, widest first; empty when they are not built or this CPU has neither. */
 export function nativeIsas(): NativeIsa[] {
   return nativeAddon()?.isas ?? [];
+}
+
+/**
+ * The FLOP/s this core's fused multiply-adds reach at the vector width of `isa` (independent chains, registers only):
+ * the ceiling a kernel's rate is compared with. Null when the native kernels do not run that set here.
+ */
+export function nativeFmaPeak(isa: NativeIsa, seconds = 0.25): number | null {
+  return nativeIsas().includes(isa) ? nativeAddon()!.fmaPeak(isa, seconds) : null;
 }
 
 export type KernelBackend = 'native' | KernelVariant;

@@ -9,6 +9,7 @@ import {
   KERNEL_CHOICE_FILE,
   kernelBackend,
   NativeArena,
+  nativeFmaPeak,
   nativeIsas,
   nativeUnavailableReason,
   readChoice,
@@ -39,6 +40,20 @@ describe('native training kernels', () => {
     expect(flags).not.toBeNull();
     expect(wantIsas.length).toBeGreaterThan(0);
     expect(nativeIsas(), nativeUnavailableReason()).toEqual(wantIsas);
+  });
+
+  it("measure each instruction set's FMA rate for the bench, and refuse a set or a duration they cannot measure", () => {
+    for (const isa of wantIsas) {
+      const flops = nativeFmaPeak(isa, 0.02)!;
+      // No speed is asserted (that is the bench's business): only that a rate came back, within what a core can do.
+      expect(Number.isFinite(flops)).toBe(true);
+      expect(flops).toBeGreaterThan(1e8);
+      expect(flops).toBeLessThan(1e13);
+    }
+    if (!wantIsas.includes('avx512')) expect(nativeFmaPeak('avx512')).toBeNull();
+    const isa = wantIsas[0];
+    expect(() => nativeFmaPeak(isa, 0)).toThrow(/duration in seconds/);
+    expect(() => nativeFmaPeak(isa, 60)).toThrow(/duration in seconds/);
   });
 
   const original = process.env.BARD_KERNELS;
