@@ -192,10 +192,10 @@ for (const [what, table] of [['chars/s', kernelSets], ['chars per CPU-second', k
   }
 }
 
-// ---- how close each native set comes to this core's peak: the matrix products' FLOPs per character (6·H·(H + V) for a
-// trained one: 2·H·(H + V) forward, twice that backward for the weight gradients and the gradient passed back; 2·H·(H + V)
-// for a generated one) at its rate per CPU-second,
-// over the FMA rate of its vector width. Elementwise work (tanh, softmax, packing) is not counted, so 100% is out of reach.
+// ---- how close each native set comes to this core's peak: the matrix products' FLOPs per character at its rate per
+// CPU-second, over the FMA rate of its vector width. A trained character costs 6·H·(H + V): 2·H·(H + V) forward, twice
+// that backward (the weight gradients and the gradient passed back); a generated one 2·H·(H + V). Elementwise work
+// (tanh, softmax, packing) is not counted, so 100% is out of reach.
 const matrixFlops: Record<string, number> = { train_b32s100: 6 * H * (H + V), step_1: 2 * H * (H + V), step_32: 2 * H * (H + V) };
 const fmaPeak: Record<string, number> = {};
 const peakShare: Record<string, Record<string, number>> = {};
