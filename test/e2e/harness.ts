@@ -66,7 +66,10 @@ export class Proc {
           resolve(hit);
         }
       };
-      const timer = setTimeout(() => reject(new Error(`no line matching ${re} within ${timeoutMs} ms; stderr: ${this.err.slice(-5).join(' | ')}`)), timeoutMs);
+      const timer = setTimeout(() => {
+        this.listeners = this.listeners.filter((l) => l !== check);
+        reject(new Error(`no line matching ${re} within ${timeoutMs} ms; stderr: ${this.err.slice(-5).join(' | ')}`));
+      }, timeoutMs);
       this.listeners.push(check);
       check();
     });
