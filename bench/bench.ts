@@ -30,7 +30,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createBatchedTrainer } from '../src/kernels/batched-trainer.ts';
-import { availableKernelSets, defaultKernelSet, kernelBackend, nativeFmaPeak, type KernelSet, type NativeIsa } from '../src/kernels/native.ts';
+import { availableKernelSets, defaultKernelSet, isaOfSet, kernelBackend, nativeFmaPeak, type KernelSet, type NativeIsa } from '../src/kernels/native.ts';
 import { RnnStepKernel } from '../src/kernels/step.ts';
 import { kernelsAvailable, kernelVariant } from '../src/kernels/wasm.ts';
 import { complete } from '../src/rnn/generate.ts';
@@ -150,7 +150,8 @@ const wasm = kernelVariant()!;
 // ---- every kernel set side by side: each figure in interleaved rounds (other load falls on all alike), the median round
 /** The generation step of `n` streams (logits, a draw, the next state) on one kernel set: characters per step. */
 function stepLoop(n: number, set: KernelSet): () => number {
-  const k = set.startsWith('native-') ? new RnnStepKernel(params, n, 'native', set.slice(7) as NativeIsa) : new RnnStepKernel(params, n, set as 'fma' | 'simd');
+  const isa = isaOfSet(set);
+  const k = isa ? new RnnStepKernel(params, n, 'native', isa) : new RnnStepKernel(params, n, set as 'fma' | 'simd');
   const ixs = Int32Array.from({ length: n }, (_, b) => data[b]);
   k.invT.fill(1);
   return () => {
@@ -167,7 +168,7 @@ function stepLoop(n: number, set: KernelSet): () => number {
 const sets = availableKernelSets();
 const defaultSet = defaultKernelSet()!;
 const ROUNDS = 3;
-const figures = { train_b32s100: (s: KernelSet) => kernelTrainer(32, 100, 1, s.startsWith('native-') ? 'native' : (s as 'fma'), s.startsWith('native-') ? (s.slice(7) as NativeIsa) : undefined), step_1: (s: KernelSet) => stepLoop(1, s), step_32: (s: KernelSet) => stepLoop(32, s) };
+const figures = { train_b32s100: (s: KernelSet) => kernelTrainer(32, 100, 1, isaOfSet(s) ? 'native' : (s as 'fma'), isaOfSet(s) ?? undefined), step_1: (s: KernelSet) => stepLoop(1, s), step_32: (s: KernelSet) => stepLoop(32, s) };
 const kernelSets: Record<string, Record<string, number>> = Object.fromEntries(sets.map((s) => [s, {}]));
 const kernelSetsPerCpu: Record<string, Record<string, number>> = Object.fromEntries(sets.map((s) => [s, {}]));
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
@@ -199,8 +200,10 @@ for (const [what, table] of [['chars/s', kernelSets], ['chars per CPU-second', k
 const matrixFlops: Record<string, number> = { train_b32s100: 6 * H * (H + V), step_1: 2 * H * (H + V), step_32: 2 * H * (H + V) };
 const fmaPeak: Record<string, number> = {};
 const peakShare: Record<string, Record<string, number>> = {};
-for (const s of sets.filter((s) => s.startsWith('native-'))) {
-  fmaPeak[s] = nativeFmaPeak(s.slice(7) as NativeIsa)!;
+for (const s of sets) {
+  const isa = isaOfSet(s);
+  if (!isa) continue;
+  fmaPeak[s] = nativeFmaPeak(isa)!;
   peakShare[s] = Object.fromEntries(cols.map((c) => [c, Math.round((kernelSetsPerCpu[s][c] * matrixFlops[c] * 100) / fmaPeak[s]) / 100]));
 }
 if (Object.keys(fmaPeak).length > 0) {

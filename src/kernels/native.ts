@@ -111,6 +111,11 @@ export type KernelSet = `native-${NativeIsa}` | KernelVariant;
 
 const SET_NAMES = ['native-avx512', 'native-avx2', 'fma', 'simd'] as const;
 
+/** The instruction set of a native kernel set ('native-avx2' → 'avx2'), or null for a WASM build. */
+export function isaOfSet(set: KernelSet): NativeIsa | null {
+  return set.startsWith('native-') ? (set.slice('native-'.length) as NativeIsa) : null;
+}
+
 /** The kernel sets this machine runs: the native ones (widest first), then the WASM build kernelVariant() picks. */
 export function availableKernelSets(): KernelSet[] {
   const wasm = kernelVariant();
@@ -180,7 +185,10 @@ function measuredChoice(): KernelSet | null {
   const key = choiceKey();
   chosen = readChoice(key, sets);
   if (!chosen) {
-    const arena = (name: KernelSet) => () => (name.startsWith('native-') ? new NativeArena(name.slice(7) as NativeIsa) : new Arena(name as KernelVariant));
+    const arena = (name: KernelSet) => () => {
+      const isa = isaOfSet(name);
+      return isa ? new NativeArena(isa) : new Arena(name as KernelVariant);
+    };
     const r = fastest(sets.map((name) => ({ name, arena: arena(name) })));
     chosen = r.name;
     writeChoice({ key, choice: chosen, ms: r.ms });
@@ -197,7 +205,7 @@ export function defaultKernelSet(): KernelSet | null {
   const forced = process.env.BARD_KERNELS;
   if (!forced) return measuredChoice();
   if (forced === 'fma' || forced === 'simd') return kernelVariant();
-  const natives = availableKernelSets().filter((s) => s.startsWith('native-'));
+  const natives = availableKernelSets().filter((s) => isaOfSet(s));
   if (forced === 'native') {
     const pick = measuredChoice();
     return pick && natives.includes(pick) ? pick : (natives[0] ?? kernelVariant());
@@ -210,13 +218,13 @@ export function defaultKernelSet(): KernelSet | null {
 /** The backend of defaultKernelSet(): 'native', or the WASM build. Null when nothing is built. */
 export function kernelBackend(): KernelBackend | null {
   const set = defaultKernelSet();
-  return set === null ? null : set.startsWith('native-') ? 'native' : (set as KernelVariant);
+  return set === null ? null : isaOfSet(set) ? 'native' : (set as KernelVariant);
 }
 
 /** The instruction set native arenas take by default: defaultKernelSet()'s, or the widest when that is WASM. */
 function defaultIsa(): NativeIsa | undefined {
   const set = defaultKernelSet();
-  return set?.startsWith('native-') ? (set.slice(7) as NativeIsa) : nativeIsas()[0];
+  return (set && isaOfSet(set)) ?? nativeIsas()[0];
 }
 
 /**

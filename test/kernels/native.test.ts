@@ -6,6 +6,7 @@ import { createBatchedTrainer } from '../../src/kernels/batched-trainer.ts';
 import {
   availableKernelSets,
   defaultKernelSet,
+  isaOfSet,
   KERNEL_CHOICE_FILE,
   kernelBackend,
   NativeArena,
@@ -40,6 +41,13 @@ describe('native training kernels', () => {
     expect(flags).not.toBeNull();
     expect(wantIsas.length).toBeGreaterThan(0);
     expect(nativeIsas(), nativeUnavailableReason()).toEqual(wantIsas);
+  });
+
+  it('name the instruction set of a native kernel set, and none for a WASM build', () => {
+    expect(isaOfSet('native-avx512')).toBe('avx512');
+    expect(isaOfSet('native-avx2')).toBe('avx2');
+    expect(isaOfSet('fma')).toBeNull();
+    expect(isaOfSet('simd')).toBeNull();
   });
 
   it("measure each instruction set's FMA rate for the bench, and refuse a set or a duration they cannot measure", () => {
